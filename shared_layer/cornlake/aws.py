@@ -1,0 +1,45 @@
+"""boto3 clients, built on demand from an injectable session (never at import time)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_glue import GlueClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+
+
+@cache
+def _client(service: str) -> Any:
+    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def client(service: str, session: boto3.session.Session | None = None) -> Any:
+    """A client for ``service``; cached per process unless a session is given."""
+    if session is not None:
+        return session.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return _client(service)
+
+
+def s3(session: boto3.session.Session | None = None) -> S3Client:
+    return client("s3", session)  # type: ignore[no-any-return]
+
+
+def glue(session: boto3.session.Session | None = None) -> GlueClient:
+    return client("glue", session)  # type: ignore[no-any-return]
+
+
+def sns(session: boto3.session.Session | None = None) -> SNSClient:
+    return client("sns", session)  # type: ignore[no-any-return]
+
+
+def reset_clients() -> None:
+    """Forget cached clients (the local runtime calls this when the endpoint changes)."""
+    _client.cache_clear()

@@ -1,0 +1,279 @@
+"""Value conversion from JSON or CSV text to a contract's column types, in pure Python.
+
+Each column gets one converter function built once per contract; a converter returns the
+typed value or raises ConversionError with a reason a person can act on. No value is ever
+silently changed: an integer out of range, a decimal with more digits than declared, a
+date in the wrong format all fail, and their rows go to quarantine.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from cornlake.contracts import Column, Contract, FormatSpec
+from cornlake.datatypes import DataType
+
+INT_RANGES = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+TRUE = {"true", "t", "1", "yes", "y", "sim", "s"}
+FALSE = {"false", "f", "0", "no", "n", "nao", "não"}
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Converter = Callable[[Any], Any]
+
+
+class ConversionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    column: str
+    value: Any
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, str | int | float | bool) or self.value is None else repr(self.value)
+        return {"column": self.column, "value": value, "reason": self.reason}
+
+
+def _describe(value: Any) -> str:
+    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else type(value).__name__
+
+
+def _number_text(text: str, spec: FormatSpec) -> str:
+    cleaned = text.strip()
+    if spec.thousands:
+        cleaned = cleaned.replace(spec.thousands, "")
+    if spec.decimal == ",":
+        cleaned = cleaned.replace(",", ".")
+    return cleaned
+
+
+def _to_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float | Decimal):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    raise ConversionError(f"expected a string, got {_describe(value)}")
+
+
+def _int_converter(kind: str, spec: FormatSpec) -> Converter:
+    low, high = INT_RANGES[kind]
+
+    def convert(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ConversionError(f"expected an integer, got boolean {value}")
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, float):
+            if not value.is_integer():
+                raise ConversionError(f"expected an integer, got {value}")
+            number = int(value)
+        elif isinstance(value, str):
+            text = _number_text(value, spec)
+            if not _INT_RE.match(text):
+                raise ConversionError(f"expected an integer, got {value!r}")
+            number = int(text)
+        else:
+            raise ConversionError(f"expected an integer, got {_describe(value)}")
+        if not low <= number <= high:
+            raise ConversionError(f"{number} is out of range for {kind} ({low}..{high})")
+        return number
+
+    return convert
+
+
+def _double_converter(spec: FormatSpec) -> Converter:
+    def convert(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ConversionError(f"expected a number, got {_describe(value)}")
+        try:
+            number = float(_number_text(value, spec)) if isinstance(value, str) else float(value)
+        except ValueError:
+            raise ConversionError(f"expected a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ConversionError(f"{value!r} is not a finite number")
+        return number
+
+    return convert
+
+
+def _decimal_converter(dtype: DataType, spec: FormatSpec) -> Converter:
+    quantum = Decimal(1).scaleb(-dtype.scale)
+    max_int_digits = dtype.precision - dtype.scale
+
+    def convert(value: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ConversionError(f"expected a decimal number, got {_describe(value)}")
+        text = _number_text(value, spec) if isinstance(value, str) else str(value)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ConversionError(f"expected a decimal number, got {value!r}") from None
+        if not number.is_finite():
+            raise ConversionError(f"{value!r} is not a finite number")
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > dtype.scale and number != number.quantize(quantum):
+            raise ConversionError(f"{value!r} has more than {dtype.scale} decimal places for {dtype}")
+        number = number.quantize(quantum)
+        if number.adjusted() + 1 > max_int_digits and number != 0:
+            raise ConversionError(f"{value!r} has more than {max_int_digits} integer digits for {dtype}")
+        return number
+
+    return convert
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+    raise ConversionError(f"expected a boolean (true/false), got {value!r}")
+
+
+def _date_converter(spec: FormatSpec) -> Converter:
+    def convert(value: Any) -> date:
+        if not isinstance(value, str):
+            raise ConversionError(f"expected a date string, got {_describe(value)}")
+        text = value.strip()
+        try:
+            return datetime.strptime(text, spec.date_format).date()
+        except ValueError:
+            pass
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ConversionError(f"expected a date like {spec.date_format!r} or YYYY-MM-DD, got {value!r}") from None
+
+    return convert
+
+
+def _timestamp_converter(spec: FormatSpec) -> Converter:
+    zone = zoneinfo.ZoneInfo(spec.timezone)
+
+    def aware(moment: datetime) -> datetime:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+    def convert(value: Any) -> datetime:
+        if isinstance(value, bool):
+            raise ConversionError("expected a timestamp, got boolean")
+        if isinstance(value, int | float):
+            # Epoch numbers: seconds below 1e11 (year 5138), milliseconds above.
+            seconds = value / 1000 if abs(value) >= 1e11 else value
+            try:
+                return _EPOCH + timedelta(seconds=seconds)
+            except OverflowError:
+                raise ConversionError(f"epoch value {value} is out of range") from None
+        if not isinstance(value, str):
+            raise ConversionError(f"expected a timestamp, got {_describe(value)}")
+        text = value.strip()
+        if _INT_RE.match(text):
+            return convert(int(text))
+        try:
+            return aware(datetime.fromisoformat(text))
+        except ValueError:
+            pass
+        for fmt in spec.timestamp_formats:
+            try:
+                return aware(datetime.strptime(text, fmt))
+            except ValueError:
+                continue
+        allowed = ", ".join(("ISO 8601", "epoch seconds or milliseconds", *spec.timestamp_formats))
+        raise ConversionError(f"expected a timestamp ({allowed}), got {value!r}")
+
+    return convert
+
+
+def build_converter(dtype: DataType, spec: FormatSpec) -> Converter:
+    """The converter for one (possibly nested) type; nested fields are nullable."""
+    kind = dtype.kind
+    if kind == "string":
+        return _to_string
+    if kind in INT_RANGES:
+        return _int_converter(kind, spec)
+    if kind == "double":
+        return _double_converter(spec)
+    if kind == "decimal":
+        return _decimal_converter(dtype, spec)
+    if kind == "boolean":
+        return _bool
+    if kind == "date":
+        return _date_converter(spec)
+    if kind == "timestamp":
+        return _timestamp_converter(spec)
+    if kind == "array":
+        assert dtype.item is not None
+        item = build_converter(dtype.item, spec)
+
+        def convert_array(value: Any) -> list[Any]:
+            if not isinstance(value, list):
+                raise ConversionError(f"expected an array, got {_describe(value)}")
+            return [None if v is None else item(v) for v in value]
+
+        return convert_array
+    members = {name: build_converter(t, spec) for name, t in dtype.fields}
+
+    def convert_struct(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ConversionError(f"expected an object, got {_describe(value)}")
+        out = {}
+        for name, member in members.items():
+            inner = value.get(name)
+            try:
+                out[name] = None if inner is None else member(inner)
+            except ConversionError as err:
+                raise ConversionError(f"field '{name}': {err}") from None
+        return out
+
+    return convert_struct
+
+
+class RowConverter:
+    """Convert one input record (a dict) to a typed row, or explain every problem in it."""
+
+    def __init__(self, contract: Contract) -> None:
+        spec = contract.format
+        self.contract = contract
+        self._nulls = frozenset(spec.null_values)
+        self._columns: list[tuple[Column, Converter]] = [
+            (c, build_converter(c.type, spec)) for c in contract.columns
+        ]
+        self._known = frozenset(c.input_name for c in contract.columns)
+        self.unexpected_columns: set[str] = set()
+
+    def convert(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        row: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for column, convert in self._columns:
+            value = record.get(column.input_name)
+            if value is None or (isinstance(value, str) and value in self._nulls):
+                if not column.nullable:
+                    problems.append(Problem(column.name, value, "required value is missing"))
+                row[column.name] = None
+                continue
+            try:
+                row[column.name] = convert(value)
+            except ConversionError as err:
+                problems.append(Problem(column.name, value, str(err)))
+        extra = record.keys() - self._known
+        if extra:
+            self.unexpected_columns.update(extra)
+            if self.contract.new_columns == "freeze":
+                for name in sorted(extra):
+                    problems.append(Problem(name, record[name],
+                                            "column is not in the contract (schema_evolution.new_columns: freeze)"))
+        return row, problems

@@ -1,0 +1,108 @@
+"""Column types of dataset contracts, written the way Glue and Athena write them.
+
+``string, int, bigint, double, decimal(p,s), boolean, date, timestamp, struct<a:t,...>,
+array<t>``. The same text goes into the Glue table, so a contract reads like the table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SCALARS = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
+_DECIMAL_RE = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
+_FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class TypeSyntaxError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DataType:
+    kind: str
+    precision: int = 0
+    scale: int = 0
+    fields: tuple[tuple[str, DataType], ...] = ()
+    item: DataType | None = None
+
+    def glue(self) -> str:
+        if self.kind == "decimal":
+            return f"decimal({self.precision},{self.scale})"
+        if self.kind == "struct":
+            return "struct<" + ",".join(f"{n}:{t.glue()}" for n, t in self.fields) + ">"
+        if self.kind == "array":
+            assert self.item is not None
+            return f"array<{self.item.glue()}>"
+        return self.kind
+
+    def __str__(self) -> str:
+        return self.glue()
+
+
+def parse_type(text: str) -> DataType:
+    """Parse a type string; raise TypeSyntaxError saying what was expected."""
+    cleaned = re.sub(r"\s+", "", str(text).lower())
+    dtype, rest = _parse(cleaned, 0)
+    if rest != len(cleaned):
+        raise TypeSyntaxError(f"unexpected text after position {rest} in {text!r}")
+    return dtype
+
+
+def _split_top(body: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        if ch in "<(":
+            depth += 1
+        elif ch in ">)":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return parts
+
+
+def _matching(text: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "<":
+            depth += 1
+        elif text[i] == ">":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise TypeSyntaxError(f"unclosed '<' in {text!r}")
+
+
+def _parse(text: str, pos: int) -> tuple[DataType, int]:
+    for scalar in SCALARS:
+        end = pos + len(scalar)
+        if text.startswith(scalar, pos) and (end == len(text) or text[end] in ",>"):
+            return DataType(scalar), end
+    if text.startswith("decimal(", pos):
+        end = text.index(")", pos) + 1
+        match = _DECIMAL_RE.match(text[pos:end])
+        if not match:
+            raise TypeSyntaxError(f"bad decimal in {text!r}: expected decimal(p,s)")
+        precision, scale = int(match[1]), int(match[2])
+        if not (1 <= precision <= 38 and 0 <= scale <= precision):
+            raise TypeSyntaxError("decimal(p,s) needs 1 <= p <= 38 and 0 <= s <= p")
+        return DataType("decimal", precision=precision, scale=scale), end
+    if text.startswith("array<", pos):
+        close = _matching(text, pos + 5)
+        item = parse_type(text[pos + 6 : close])
+        return DataType("array", item=item), close + 1
+    if text.startswith("struct<", pos):
+        close = _matching(text, pos + 6)
+        fields = []
+        for part in _split_top(text[pos + 7 : close]):
+            name, sep, type_text = part.partition(":")
+            if not sep or not _FIELD_NAME_RE.match(name):
+                raise TypeSyntaxError(f"bad struct field {part!r}: expected name:type")
+            fields.append((name, parse_type(type_text)))
+        return DataType("struct", fields=tuple(fields)), close + 1
+    raise TypeSyntaxError(
+        f"unknown type {text[pos:]!r}: expected one of {', '.join(SCALARS)}, "
+        "decimal(p,s), struct<name:type,...>, array<type>"
+    )

@@ -1,0 +1,236 @@
+"""Readers that turn a raw object's bytes into records, streaming, one record at a time.
+
+A reader never loads a whole file: JSON lines and CSV are read line by line, JSON arrays
+are decoded element by element. A record that cannot be read (bad JSON, bad bytes for the
+declared encoding, a ragged CSV row, an over-long line) comes out with ``error`` set, so
+the transform quarantines it and goes on. A file that cannot be read at all (a truncated
+archive, more decompressed bytes than allowed) raises BadFileError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from cornlake.contracts import Contract, FormatSpec
+from cornlake.errors import BadFileError
+
+MAX_RECORD_BYTES = 8 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 20 * 1024**3
+RAW_SNIPPET = 16 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    number: int
+    value: Any
+    raw: str
+    error: str = ""
+
+
+class StreamAdapter(io.RawIOBase):
+    """Make anything with ``read(n)`` (botocore's StreamingBody) a raw binary stream."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _LimitedReader(io.RawIOBase):
+    """Count decompressed bytes; stop a decompression bomb at ``limit``."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self._inner, self._limit, self.count = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._inner.read(len(buffer))
+        except (EOFError, OSError, zlib.error) as err:
+            raise BadFileError(f"the compressed file is damaged or truncated ({err})",
+                               hint="upload the complete file again") from None
+        self.count += len(data)
+        if self.count > self._limit:
+            raise BadFileError(f"the file decompresses to more than {self._limit} bytes",
+                               hint="split the file, or raise the limit if it is genuine")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_input(body: Any, spec: FormatSpec, *, max_decompressed: int = MAX_DECOMPRESSED_BYTES) -> io.BufferedReader:
+    """A buffered binary stream of the object's content, decompressed if need be."""
+    stream = io.BufferedReader(StreamAdapter(body), buffer_size=1 << 20)
+    compressed = spec.compression == "gzip" or (spec.compression == "auto" and stream.peek(2)[:2] == _GZIP_MAGIC)
+    if not compressed:
+        return stream
+    unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
+    return io.BufferedReader(_LimitedReader(unzipped, max_decompressed), buffer_size=1 << 20)  # type: ignore[arg-type]
+
+
+def _snippet(data: bytes, encoding: str) -> str:
+    return data[:RAW_SNIPPET].decode(encoding, errors="replace")
+
+
+def _lines(stream: io.BufferedReader) -> Iterator[tuple[int, bytes, str]]:
+    """(line number, bytes, error) for each line; over-long lines are skipped with an error."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            head = line[:256]
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(MAX_RECORD_BYTES)
+            yield number, head, f"record longer than {MAX_RECORD_BYTES} bytes"
+            continue
+        yield number, line, ""
+
+
+def iter_json_lines(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
+    encoding = "utf-8" if spec.encoding == "utf-8-sig" else spec.encoding
+    for number, line, error in _lines(stream):
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[3:]
+        if error:
+            yield RawRecord(number, None, _snippet(line, encoding), error)
+            continue
+        try:
+            text = line.decode(encoding)
+        except UnicodeDecodeError as err:
+            yield RawRecord(number, None, _snippet(line, encoding), f"invalid {encoding} bytes at byte {err.start}")
+            continue
+        if not text.strip():
+            continue
+        yield _json_record(number, text)
+
+
+def _json_record(number: int, text: str) -> RawRecord:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        return RawRecord(number, None, text[:RAW_SNIPPET], f"invalid JSON: {err.msg} at column {err.colno}")
+    except RecursionError:
+        return RawRecord(number, None, text[:RAW_SNIPPET], "invalid JSON: nested too deeply")
+    if not isinstance(value, dict):
+        kind = "null" if value is None else type(value).__name__
+        return RawRecord(number, None, text[:RAW_SNIPPET], f"expected a JSON object, got {kind}")
+    return RawRecord(number, value, text.rstrip("\r\n")[:RAW_SNIPPET])
+
+
+def iter_json_array(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
+    """Decode ``[ {...}, {...} ]`` one element at a time."""
+    reader = io.TextIOWrapper(stream, encoding=spec.encoding, errors="strict")
+    decoder = json.JSONDecoder()
+    buf, pos, eof = "", 0, False
+
+    def fill() -> None:
+        nonlocal buf, pos, eof
+        try:
+            chunk = reader.read(1 << 20)
+        except UnicodeDecodeError as err:
+            raise BadFileError(f"invalid {spec.encoding} bytes ({err.reason})",
+                               hint="check format.encoding in the contract") from None
+        eof = not chunk
+        buf, pos = buf[pos:] + chunk, 0
+
+    def next_char() -> str:
+        nonlocal pos
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n\ufeff":
+                pos += 1
+            if pos < len(buf) or eof:
+                return buf[pos] if pos < len(buf) else ""
+            fill()
+
+    fill()
+    if next_char() != "[":
+        raise BadFileError("expected a JSON array ('[' first)", hint="check format.type in the contract")
+    pos += 1
+    number = 0
+    while True:
+        ch = next_char()
+        if ch == "]":
+            return
+        if not ch:
+            raise BadFileError("the JSON array is not closed", hint="upload the complete file again")
+        while True:
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+                break
+            except json.JSONDecodeError as err:
+                if eof or len(buf) - pos > MAX_RECORD_BYTES:
+                    raise BadFileError(f"invalid JSON in array element {number + 1}: {err.msg}",
+                                       hint="fix the file and upload it again") from None
+                fill()
+        number += 1
+        raw = buf[pos:end]
+        pos = end
+        if isinstance(value, dict):
+            yield RawRecord(number, value, raw[:RAW_SNIPPET])
+        else:
+            yield RawRecord(number, None, raw[:RAW_SNIPPET], f"expected a JSON object, got {type(value).__name__}")
+        ch = next_char()
+        if ch == ",":
+            pos += 1
+        elif ch != "]":
+            raise BadFileError(f"expected ',' or ']' after array element {number}", hint="fix the file")
+
+
+def iter_csv(stream: io.BufferedReader, spec: FormatSpec, contract: Contract) -> Iterator[RawRecord]:
+    """CSV rows as dicts keyed by the contract's input names; ragged rows come out as errors."""
+    reader = io.TextIOWrapper(stream, encoding=spec.encoding, errors="surrogateescape", newline="")
+    rows = csv.reader(reader, delimiter=spec.delimiter, quotechar=spec.quote, strict=False)
+    expected = [c.input_name for c in contract.columns]
+    header = expected
+    if spec.header:
+        first = next(rows, None)
+        if first is None:
+            return
+        header = [h.strip().lstrip("\ufeff") for h in first]
+    number = 1 if spec.header else 0
+    for row in rows:
+        number += 1
+        raw = spec.delimiter.join(row)
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if any(_has_bad_bytes(field) for field in row):
+            yield RawRecord(number, None, raw.encode("utf-8", "replace").decode()[:RAW_SNIPPET],
+                            f"invalid {spec.encoding} bytes")
+            continue
+        if len(row) != len(header):
+            yield RawRecord(number, None, raw[:RAW_SNIPPET],
+                            f"expected {len(header)} fields, got {len(row)}")
+            continue
+        yield RawRecord(number, dict(zip(header, row, strict=True)), raw[:RAW_SNIPPET])
+
+
+def _has_bad_bytes(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def iter_records(stream: io.BufferedReader, contract: Contract) -> Iterator[RawRecord]:
+    spec = contract.format
+    if spec.type == "jsonl":
+        return iter_json_lines(stream, spec)
+    if spec.type == "json_array":
+        return iter_json_array(stream, spec)
+    return iter_csv(stream, spec, contract)

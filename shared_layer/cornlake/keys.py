@@ -1,0 +1,172 @@
+"""The one place that builds and parses CornLake's object keys and validates names.
+
+Layout (every zone is its own bucket; keys are hive-style so Athena, Glue and DuckDB read
+partitions straight from the path):
+
+    landing     <source>/<dataset>/<file name>
+    rejected    _rejected/<source>/<dataset>/<file name>        (landing bucket)
+    raw         source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>-<file name>
+    curated     source=<s>/dataset=<d>/<partition>=<value>/part-<ingest_id>.parquet
+    quarantine  source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>.jsonl
+    api rejects _rejected/api/ingest_date=YYYY-MM-DD/<ingest_id>.body   (quarantine bucket)
+    ops         <table>/run_date=YYYY-MM-DD/<stage>-<run_id>.json
+
+An ``ingest_id`` is ``YYYYMMDDTHHMMSSZ-<12 hex>``: sortable by arrival, unique, and
+deterministic when derived from a landing object (so a repeated event lands the same key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from urllib.parse import unquote_plus
+
+from cornlake.errors import UnsafeNameError
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+NAME_RULE = "1-63 characters: lowercase letters, digits and '_', starting with a letter"
+FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+FILE_RULE = "1-200 characters: letters, digits, '.', '_' and '-', starting with a letter or digit"
+INGEST_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}$")
+PARTITION_VALUE_RE = re.compile(r"^[0-9A-Za-z_:.-]{1,64}$")
+
+REJECTED_PREFIX = "_rejected"
+
+
+def validate_name(kind: str, value: str) -> str:
+    """Check a source, dataset, table or column name; return it unchanged."""
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise UnsafeNameError(kind, str(value), NAME_RULE)
+    return value
+
+
+def validate_file_name(value: str) -> str:
+    """Check a file name that becomes the last part of a key (no '..', no '/')."""
+    if not isinstance(value, str) or ".." in value or not FILE_RE.match(value):
+        raise UnsafeNameError("file name", str(value), FILE_RULE + ", no '..'")
+    return value
+
+
+def new_ingest_id(now: datetime) -> str:
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(6)}"
+
+
+def derived_ingest_id(when: datetime, *identity: str) -> str:
+    """An ingest id that is the same every time for the same source object."""
+    digest = hashlib.sha256("\x00".join(identity).encode()).hexdigest()[:12]
+    return f"{when.astimezone(UTC):%Y%m%dT%H%M%SZ}-{digest}"
+
+
+def ingest_id_time(ingest_id: str) -> datetime:
+    return datetime.strptime(ingest_id[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RawKey:
+    source: str
+    dataset: str
+    ingest_date: date
+    ingest_id: str
+    file_name: str
+
+    def __str__(self) -> str:
+        return (
+            f"source={self.source}/dataset={self.dataset}/"
+            f"ingest_date={self.ingest_date.isoformat()}/{self.ingest_id}-{self.file_name}"
+        )
+
+
+_RAW_RE = re.compile(
+    r"^source=(?P<source>[^/]+)/dataset=(?P<dataset>[^/]+)/ingest_date=(?P<date>\d{4}-\d{2}-\d{2})/"
+    r"(?P<ingest_id>\d{8}T\d{6}Z-[0-9a-f]{12})-(?P<file>[^/]+)$"
+)
+
+
+def raw_key(source: str, dataset: str, ingest_id: str, file_name: str) -> RawKey:
+    validate_name("source", source)
+    validate_name("dataset", dataset)
+    validate_file_name(file_name)
+    if not INGEST_ID_RE.match(ingest_id):
+        raise UnsafeNameError("ingest id", ingest_id, "YYYYMMDDTHHMMSSZ-<12 hex digits>")
+    return RawKey(source, dataset, ingest_id_time(ingest_id).date(), ingest_id, file_name)
+
+
+def parse_raw_key(key: str) -> RawKey:
+    """Parse a raw key (URL-decoded as S3 events deliver it) back into its parts."""
+    decoded = unquote_plus(key) if "%" in key or "+" in key else key
+    match = _RAW_RE.match(decoded)
+    if not match:
+        raise UnsafeNameError(
+            "raw key",
+            decoded,
+            "source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>-<file name>",
+        )
+    return raw_key(
+        match["source"], match["dataset"], match["ingest_id"], match["file"]
+    )
+
+
+def decode_event_key(key: str) -> str:
+    """S3 event notifications URL-encode keys (spaces become '+')."""
+    return unquote_plus(key)
+
+
+@dataclass(frozen=True)
+class LandingKey:
+    source: str
+    dataset: str
+    file_name: str
+
+
+def parse_landing_key(key: str) -> LandingKey:
+    parts = key.split("/")
+    if len(parts) != 3:
+        raise UnsafeNameError(
+            "landing key", key, "expected <source>/<dataset>/<file name> (exactly two '/')"
+        )
+    source, dataset, file_name = parts
+    validate_name("source", source)
+    validate_name("dataset", dataset)
+    validate_file_name(file_name)
+    return LandingKey(source, dataset, file_name)
+
+
+def rejected_landing_key(key: str) -> str:
+    return f"{REJECTED_PREFIX}/{key}"
+
+
+def table_prefix(source: str, dataset: str) -> str:
+    """The curated (and quarantine) prefix that holds one dataset: its table location."""
+    return f"source={validate_name('source', source)}/dataset={validate_name('dataset', dataset)}/"
+
+
+def partition_path(values: dict[str, str]) -> str:
+    parts = []
+    for name, value in values.items():
+        validate_name("partition column", name)
+        if not PARTITION_VALUE_RE.match(value):
+            raise UnsafeNameError("partition value", value, "1-64 of [0-9A-Za-z_:.-]")
+        parts.append(f"{name}={value}")
+    return "/".join(parts) + "/"
+
+
+def curated_key(source: str, dataset: str, partition: dict[str, str], ingest_id: str, n: int = 0) -> str:
+    suffix = "" if n == 0 else f"-{n:04d}"
+    return f"{table_prefix(source, dataset)}{partition_path(partition)}part-{ingest_id}{suffix}.parquet"
+
+
+def quarantine_key(source: str, dataset: str, ingest_date: date, ingest_id: str) -> str:
+    return f"{table_prefix(source, dataset)}ingest_date={ingest_date.isoformat()}/{ingest_id}.jsonl"
+
+
+def api_rejected_key(ingest_id: str) -> str:
+    return f"{REJECTED_PREFIX}/api/ingest_date={ingest_id_time(ingest_id).date().isoformat()}/{ingest_id}.body"
+
+
+def ops_key(table: str, run_date: date, stage: str, run_id: str) -> str:
+    validate_name("ops table", table)
+    validate_name("stage", stage)
+    return f"{table}/run_date={run_date.isoformat()}/{stage}-{run_id}.json"

@@ -1,0 +1,46 @@
+"""The message the transform publishes when a raw object has become curated data.
+
+One message per raw object ("a batch"), fanned out by SNS to the catalog and quality
+queues. It lists the curated objects and their partitions so consumers never list S3.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CuratedObject:
+    key: str
+    partition: dict[str, str]
+    rows: int
+
+
+@dataclass(frozen=True)
+class CuratedBatch:
+    source: str
+    dataset: str
+    run_id: str
+    ingest_id: str
+    raw_key: str
+    curated_bucket: str
+    objects: tuple[CuratedObject, ...] = field(default_factory=tuple)
+    rows_in: int = 0
+    rows_quarantined: int = 0
+
+    @property
+    def rows_out(self) -> int:
+        return sum(o.rows for o in self.objects)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> CuratedBatch:
+        data: dict[str, Any] = json.loads(text)
+        if "Message" in data and "TopicArn" in data:  # SNS envelope without raw delivery
+            data = json.loads(data["Message"])
+        objects = tuple(CuratedObject(o["key"], dict(o["partition"]), int(o["rows"])) for o in data.pop("objects", []))
+        return cls(objects=objects, **data)

@@ -1,0 +1,70 @@
+"""Each function's environment, read once at cold start into a typed object.
+
+Every environment variable CornLake reads is named here and nowhere else; template.yaml
+sets them, and the local runtime sets them from template.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import cache
+
+from cornlake.errors import ConfigError
+
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_bucket: str = ""
+    raw_bucket: str = ""
+    curated_bucket: str = ""
+    quarantine_bucket: str = ""
+    ops_bucket: str = ""
+    curated_topic_arn: str = ""
+    glue_database: str = ""
+    ops_glue_database: str = ""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    metrics_namespace: str = "CornLake"
+
+    ENV = {
+        "landing_bucket": "LANDING_BUCKET",
+        "raw_bucket": "RAW_BUCKET",
+        "curated_bucket": "CURATED_BUCKET",
+        "quarantine_bucket": "QUARANTINE_BUCKET",
+        "ops_bucket": "OPS_BUCKET",
+        "curated_topic_arn": "CURATED_TOPIC_ARN",
+        "glue_database": "GLUE_DATABASE",
+        "ops_glue_database": "OPS_GLUE_DATABASE",
+        "max_body_bytes": "MAX_BODY_BYTES",
+        "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
+    }
+
+    @classmethod
+    def from_env(cls, *required: str) -> Settings:
+        """Read the environment; every name in ``required`` (field names) must be set."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(cls.ENV[f.name], "")
+            if not raw:
+                continue
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise ConfigError(f"{cls.ENV[f.name]}={raw!r} is not an integer",
+                                      hint="set it to a whole number of bytes") from None
+            else:
+                values[f.name] = raw
+        missing = [cls.ENV[name] for name in required if not values.get(name)]
+        if missing:
+            raise ConfigError(f"missing environment variables: {', '.join(missing)}",
+                              hint="template.yaml sets them; locally `cornlake local start` does")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@cache
+def settings_for(*required: str) -> Settings:
+    """Settings for one function, cached for the life of the execution environment."""
+    return Settings.from_env(*required)

@@ -1,0 +1,239 @@
+"""Raw → curated: stream a raw object, type every row per its contract, write Parquet.
+
+Rows that convert go to partitioned, zstd-compressed Parquet; rows that do not go to the
+quarantine zone as JSON lines with the column, the value and the reason. Output keys are
+derived from the raw object's ingest id, so reprocessing replaces the same objects and
+never duplicates rows. Files are built in /tmp and uploaded whole, so no reader ever
+sees a half-written Parquet file.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cornlake import keys
+from cornlake.contracts import Contract, ContractRegistry
+from cornlake.convert import Problem, RowConverter
+from cornlake.datatypes import DataType
+from cornlake.errors import BadFileError
+from cornlake.formats import RawRecord, iter_records, open_input
+from cornlake.messages import CuratedBatch, CuratedObject
+from cornlake.runs import RunRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+BATCH_ROWS = 20_000
+LINEAGE_COLUMN = "_ingest_id"
+_SCALARS = {
+    "string": pa.string(),
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+
+
+def arrow_type(dtype: DataType) -> pa.DataType:
+    if dtype.kind in _SCALARS:
+        return _SCALARS[dtype.kind]
+    if dtype.kind == "decimal":
+        return pa.decimal128(dtype.precision, dtype.scale)
+    if dtype.kind == "array":
+        assert dtype.item is not None
+        return pa.list_(arrow_type(dtype.item))
+    return pa.struct([pa.field(name, arrow_type(t)) for name, t in dtype.fields])
+
+
+def arrow_schema(contract: Contract) -> pa.Schema:
+    fields = [pa.field(c.name, arrow_type(c.type), nullable=c.nullable,
+                       metadata={"description": c.description}) for c in contract.columns]
+    fields.append(pa.field(LINEAGE_COLUMN, pa.string(), nullable=False,
+                           metadata={"description": "Ingest id of the raw object the row came from"}))
+    return pa.schema(fields, metadata={"cornlake.contract": contract.qualified_name,
+                                       "cornlake.contract_version": str(contract.version)})
+
+
+def partition_value(contract: Contract, row: dict[str, Any], ingest_date: date) -> str | None:
+    part = contract.partitioning
+    if part.by == "ingest_date":
+        return ingest_date.isoformat()
+    value = row.get(part.column)
+    if value is None:
+        return None
+    if part.granularity == "month":
+        return f"{value:%Y-%m}"
+    if part.granularity == "hour":
+        return f"{value:%Y-%m-%d-%H}"
+    return f"{value:%Y-%m-%d}"
+
+
+class _PartitionWriter:
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path, self.schema, self.rows = path, schema, 0
+        self.buffer: list[dict[str, Any]] = []
+        self.writer = pq.ParquetWriter(str(path), schema, compression="zstd", write_statistics=True)
+
+    def add(self, row: dict[str, Any], batch_rows: int) -> None:
+        self.buffer.append(row)
+        if len(self.buffer) >= batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+            self.rows += len(self.buffer)
+            self.buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+@dataclass
+class _Quarantine:
+    handle: TextIO
+    raw_key: str
+    count: int = 0
+
+    def add(self, record: RawRecord, problems: list[Problem]) -> None:
+        entry = {"raw_key": self.raw_key, "record": record.number,
+                 "errors": [p.to_dict() for p in problems], "raw": record.raw}
+        self.handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        self.count += 1
+
+
+@dataclass
+class TransformOutcome:
+    batch: CuratedBatch
+    quarantine_key: str = ""
+    file_error: str = ""
+    unexpected_columns: list[str] = field(default_factory=list)
+
+
+def transform_object(
+    s3: S3Client,
+    contract: Contract,
+    *,
+    raw_bucket: str,
+    key: str,
+    curated_bucket: str,
+    quarantine_bucket: str,
+    run_id: str,
+    batch_rows: int = BATCH_ROWS,
+) -> TransformOutcome:
+    """Convert one raw object; upload its curated and quarantine outputs."""
+    raw = keys.parse_raw_key(key)
+    schema = arrow_schema(contract)
+    converter = RowConverter(contract)
+    with tempfile.TemporaryDirectory(prefix="cornlake-") as tmp:
+        writers: dict[str, _PartitionWriter] = {}
+        quarantine_path = Path(tmp, "quarantine.jsonl")
+        rows_in, file_error = 0, ""
+        with quarantine_path.open("w", encoding="utf-8") as qhandle:
+            quarantine = _Quarantine(qhandle, key)
+            try:
+                body = s3.get_object(Bucket=raw_bucket, Key=key)["Body"]
+                for record in iter_records(open_input(body, contract.format), contract):
+                    rows_in += 1
+                    _route(record, converter, contract, raw, writers, quarantine, schema, Path(tmp), batch_rows)
+            except BadFileError as err:
+                file_error = err.message
+                quarantine.add(RawRecord(0, None, "", err.message),
+                               [Problem("", None, f"file rejected: {err.message} ({err.hint})")])
+            for writer in writers.values():
+                writer.close()
+        if file_error:
+            writers = {}  # a damaged file is quarantined whole: its raw object is kept
+        objects = _upload_partitions(s3, curated_bucket, contract, raw.ingest_id, writers, contract.partitioning.name)
+        qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, raw.ingest_id)
+        if quarantine.count:
+            s3.upload_file(str(quarantine_path), quarantine_bucket, qkey,
+                           ExtraArgs={"ContentType": "application/x-ndjson"})
+        else:
+            s3.delete_object(Bucket=quarantine_bucket, Key=qkey)  # a reprocess may have fixed every row
+    rows_quarantined = rows_in if file_error else quarantine.count
+    batch = CuratedBatch(contract.source, contract.dataset, run_id, raw.ingest_id, key, curated_bucket,
+                         tuple(objects), rows_in, rows_quarantined)
+    return TransformOutcome(batch, qkey if quarantine.count else "", file_error,
+                            sorted(converter.unexpected_columns))
+
+
+def _route(
+    record: RawRecord,
+    converter: RowConverter,
+    contract: Contract,
+    raw: keys.RawKey,
+    writers: dict[str, _PartitionWriter],
+    quarantine: _Quarantine,
+    schema: pa.Schema,
+    tmp: Path,
+    batch_rows: int,
+) -> None:
+    if record.error:
+        quarantine.add(record, [Problem("", None, record.error)])
+        return
+    row, problems = converter.convert(record.value)
+    if problems:
+        quarantine.add(record, problems)
+        return
+    value = partition_value(contract, row, raw.ingest_date)
+    if value is None:
+        quarantine.add(record, [Problem(contract.partitioning.column, None, "partition column is null")])
+        return
+    writer = writers.get(value)
+    if writer is None:
+        writer = writers[value] = _PartitionWriter(tmp / f"part-{len(writers)}.parquet", schema)
+    row[LINEAGE_COLUMN] = raw.ingest_id
+    writer.add(row, batch_rows)
+
+
+def _upload_partitions(
+    s3: S3Client, bucket: str, contract: Contract, ingest_id: str,
+    writers: dict[str, _PartitionWriter], partition_name: str,
+) -> list[CuratedObject]:
+    objects = []
+    for value, writer in sorted(writers.items()):
+        if writer.rows == 0:
+            continue
+        partition = {partition_name: value}
+        key = keys.curated_key(contract.source, contract.dataset, partition, ingest_id)
+        s3.upload_file(str(writer.path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"})
+        objects.append(CuratedObject(key, partition, writer.rows))
+    return objects
+
+
+def run_transform(
+    s3: S3Client,
+    contracts: ContractRegistry,
+    *,
+    raw_bucket: str,
+    key: str,
+    curated_bucket: str,
+    quarantine_bucket: str,
+) -> tuple[RunRecord, TransformOutcome]:
+    """Transform one raw object and describe the run; raises only on transient failure."""
+    raw = keys.parse_raw_key(key)
+    contract = contracts.get(raw.source, raw.dataset)
+    record = RunRecord(stage="transform", source=raw.source, dataset=raw.dataset, input_key=key)
+    outcome = transform_object(s3, contract, raw_bucket=raw_bucket, key=key, curated_bucket=curated_bucket,
+                               quarantine_bucket=quarantine_bucket, run_id=record.run_id)
+    batch = outcome.batch
+    record.rows_in, record.rows_out, record.rows_quarantined = batch.rows_in, batch.rows_out, batch.rows_quarantined
+    record.output_keys = [o.key for o in batch.objects] + ([outcome.quarantine_key] if outcome.quarantine_key else [])
+    record.details = {"ingest_id": raw.ingest_id, "unexpected_columns": outcome.unexpected_columns,
+                      "contract_version": contract.version,
+                      "transformed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    status = "rejected" if outcome.file_error else "partial" if batch.rows_quarantined else "succeeded"
+    record.finish(status, outcome.file_error)
+    return record, outcome
