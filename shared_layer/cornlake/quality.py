@@ -62,11 +62,12 @@ def evaluate_rule(rule: QualityRule, table: pa.Table) -> tuple[int, str]:
         bad = _count_true(pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=allowed))))
         return bad, f"{bad} of {rows} outside {list(rule.values)}"
     if rule.check == "range":
+        numbers = pc.cast(column, pa.float64())  # decimals and integers compare as numbers
         checks = []
         if rule.min is not None:
-            checks.append(pc.less(column, pa.scalar(rule.min).cast(column.type)))
+            checks.append(pc.less(numbers, float(rule.min)))
         if rule.max is not None:
-            checks.append(pc.greater(column, pa.scalar(rule.max).cast(column.type)))
+            checks.append(pc.greater(numbers, float(rule.max)))
         mask = checks[0] if len(checks) == 1 else pc.or_(checks[0], checks[1])
         bad = _count_true(mask)
         return bad, f"{bad} of {rows} outside [{rule.min}, {rule.max}]"
