@@ -12,7 +12,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from cornlake import aws, catalog
 from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch
@@ -27,7 +26,9 @@ REQUIRED = ("glue_database", "ops_glue_database", "ops_bucket")
 @cache
 def _ops_tables() -> list[str]:
     settings = settings_for(*REQUIRED)
-    return catalog.ensure_ops_tables(aws.glue(), database=settings.ops_glue_database, bucket=settings.ops_bucket)
+    return catalog.ensure_ops_tables(
+        aws.glue(), database=settings.ops_glue_database, bucket=settings.ops_bucket
+    )
 
 
 def sync_record(record: SQSRecord) -> None:
@@ -35,8 +36,13 @@ def sync_record(record: SQSRecord) -> None:
     _ops_tables()
     batch = CuratedBatch.from_json(record.body)
     contract = registry().get(batch.source, batch.dataset)
-    run = RunRecord(stage="catalog", source=batch.source, dataset=batch.dataset, input_key=batch.raw_key,
-                    rows_in=batch.rows_out)
+    run = RunRecord(
+        stage="catalog",
+        source=batch.source,
+        dataset=batch.dataset,
+        input_key=batch.raw_key,
+        rows_in=batch.rows_out,
+    )
     result = catalog.sync_batch(aws.glue(), contract, batch, database=settings.glue_database)
     run.details = result
     run.output_keys = [result["table"]]

@@ -11,7 +11,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from cornlake import aws
 from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch
@@ -28,15 +27,27 @@ def check_record(record: SQSRecord) -> None:
     settings = settings_for(*REQUIRED)
     batch = CuratedBatch.from_json(record.body)
     contract = registry().get(batch.source, batch.dataset)
-    run = RunRecord(stage="quality", source=batch.source, dataset=batch.dataset, input_key=batch.raw_key,
-                    rows_in=batch.rows_out)
+    run = RunRecord(
+        stage="quality",
+        source=batch.source,
+        dataset=batch.dataset,
+        input_key=batch.raw_key,
+        rows_in=batch.rows_out,
+    )
     s3 = aws.s3()
     results, key = run_quality(s3, contract, batch, ops_bucket=settings.ops_bucket, run_id=run.run_id)
     failed = [r for r in results if not r.passed]
     for result in failed:
         metrics.add_metric(name="QualityRuleFailed", unit=MetricUnit.Count, value=1)
-        logger.warning("quality rule failed", extra={"dataset": contract.qualified_name, "rule": result.rule_id,
-                                                     "severity": result.severity, "observed": result.observed})
+        logger.warning(
+            "quality rule failed",
+            extra={
+                "dataset": contract.qualified_name,
+                "rule": result.rule_id,
+                "severity": result.severity,
+                "observed": result.observed,
+            },
+        )
     run.output_keys = [key] if key else []
     run.details = {"rules": len(results), "failed": [r.rule_id for r in failed]}
     blocking = any(r.severity == "error" for r in failed)

@@ -14,7 +14,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from cornlake import aws, ingest
 from cornlake.contracts import registry
 from cornlake.errors import CornLakeError
@@ -49,8 +48,14 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
 @app.post("/v1/ingest/<source>/<dataset>")
 def post_records(source: str, dataset: str) -> Response[str]:
     settings = settings_for(*REQUIRED)
-    result = ingest.accept_api_request(aws.s3(), registry(), _request(), raw_bucket=settings.raw_bucket,
-                                       ops_bucket=settings.ops_bucket, limit=settings.max_body_bytes)
+    result = ingest.accept_api_request(
+        aws.s3(),
+        registry(),
+        _request(),
+        raw_bucket=settings.raw_bucket,
+        ops_bucket=settings.ops_bucket,
+        limit=settings.max_body_bytes,
+    )
     logger.info("landed", extra={"source": source, "dataset": dataset, **result})
     metrics.add_metric(name="RecordsIngested", unit="Count", value=result["records"] or 0)
     return _json(202, result)
@@ -59,17 +64,30 @@ def post_records(source: str, dataset: str) -> Response[str]:
 @app.exception_handler(CornLakeError)
 def refuse(error: CornLakeError) -> Response[str]:
     settings = settings_for(*REQUIRED)
-    body = ingest.refuse_api_request(aws.s3(), _request(), error, quarantine_bucket=settings.quarantine_bucket,
-                                     ops_bucket=settings.ops_bucket)
-    logger.warning("refused", extra={"status": error.status, **body})
+    body = ingest.refuse_api_request(
+        aws.s3(),
+        _request(),
+        error,
+        quarantine_bucket=settings.quarantine_bucket,
+        ops_bucket=settings.ops_bucket,
+    )
+    logger.warning(
+        "refused", extra={"status": error.status, "error": error.code, "kept": body.get("kept", "")}
+    )
     metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
     return _json(error.status, body)
 
 
 @app.not_found
 def not_found(_: Exception) -> Response[str]:
-    return _json(404, {"error": "not_found", "message": f"no route for {app.current_event.http_method} "
-                       f"{app.current_event.path}", "hint": "POST to /v1/ingest/{source}/{dataset}"})
+    return _json(
+        404,
+        {
+            "error": "not_found",
+            "message": f"no route for {app.current_event.http_method} {app.current_event.path}",
+            "hint": "POST to /v1/ingest/{source}/{dataset}",
+        },
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from cornlake import aws, ingest
 from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch, s3_objects
@@ -26,9 +25,15 @@ def copy_record(record: SQSRecord) -> None:
     s3 = aws.s3()
     for obj in s3_objects(record):
         run = RunRecord(stage="ingest_s3_copy", input_key=f"s3://{obj.bucket}/{obj.key}", bytes_in=obj.size)
-        outcome = ingest.copy_landing_object(s3, registry(), landing_bucket=obj.bucket, key=obj.key,
-                                             raw_bucket=settings.raw_bucket, event_time=obj.event_time,
-                                             producer=obj.principal)
+        outcome = ingest.copy_landing_object(
+            s3,
+            registry(),
+            landing_bucket=obj.bucket,
+            key=obj.key,
+            raw_bucket=settings.raw_bucket,
+            event_time=obj.event_time,
+            producer=obj.principal,
+        )
         if not (outcome.raw_key or outcome.rejected_key):
             continue  # a folder marker or an object under _rejected/
         if outcome.raw_key:
@@ -40,8 +45,10 @@ def copy_record(record: SQSRecord) -> None:
             run.finish("rejected", outcome.reason)
             metrics.add_metric(name="FilesRejected", unit="Count", value=1)
         write_run_record(s3, settings.ops_bucket, run)
-        logger.info("landing object handled", extra={"key": obj.key, "raw_key": outcome.raw_key,
-                                                     "rejected_key": outcome.rejected_key})
+        logger.info(
+            "landing object handled",
+            extra={"key": obj.key, "raw_key": outcome.raw_key, "rejected_key": outcome.rejected_key},
+        )
 
 
 @logger.inject_lambda_context

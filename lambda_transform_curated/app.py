@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from cornlake import aws
 from cornlake.contracts import registry
 from cornlake.errors import TerminalError
@@ -29,9 +28,14 @@ def transform_record(record: SQSRecord) -> None:
     s3 = aws.s3()
     for obj in s3_objects(record):
         try:
-            run, outcome = run_transform(s3, registry(), raw_bucket=obj.bucket, key=obj.key,
-                                         curated_bucket=settings.curated_bucket,
-                                         quarantine_bucket=settings.quarantine_bucket)
+            run, outcome = run_transform(
+                s3,
+                registry(),
+                raw_bucket=obj.bucket,
+                key=obj.key,
+                curated_bucket=settings.curated_bucket,
+                quarantine_bucket=settings.quarantine_bucket,
+            )
         except TerminalError as err:  # a key or dataset CornLake cannot place: record it, never retry
             run = RunRecord(stage="transform", input_key=obj.key).finish("rejected", err.message)
             write_run_record(s3, settings.ops_bucket, run)
@@ -39,13 +43,25 @@ def transform_record(record: SQSRecord) -> None:
             continue
         write_run_record(s3, settings.ops_bucket, run)
         if outcome.batch.objects:
-            aws.sns().publish(TopicArn=settings.curated_topic_arn, Message=outcome.batch.to_json(),
-                              MessageAttributes={"dataset": {"DataType": "String",
-                                                             "StringValue": f"{run.source}.{run.dataset}"}})
+            aws.sns().publish(
+                TopicArn=settings.curated_topic_arn,
+                Message=outcome.batch.to_json(),
+                MessageAttributes={
+                    "dataset": {"DataType": "String", "StringValue": f"{run.source}.{run.dataset}"}
+                },
+            )
         metrics.add_metric(name="RowsCurated", unit="Count", value=run.rows_out)
         metrics.add_metric(name="RowsQuarantined", unit="Count", value=run.rows_quarantined)
-        logger.info("transformed", extra={"key": obj.key, "status": run.status, "rows_in": run.rows_in,
-                                          "rows_out": run.rows_out, "rows_quarantined": run.rows_quarantined})
+        logger.info(
+            "transformed",
+            extra={
+                "key": obj.key,
+                "status": run.status,
+                "rows_in": run.rows_in,
+                "rows_out": run.rows_out,
+                "rows_quarantined": run.rows_quarantined,
+            },
+        )
 
 
 @logger.inject_lambda_context

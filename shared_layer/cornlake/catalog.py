@@ -8,6 +8,7 @@ partition management at all.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from cornlake import keys
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
 PARQUET_SERDE = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
     "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-    "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-                  "Parameters": {"serialization.format": "1"}},
+    "SerdeInfo": {
+        "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+        "Parameters": {"serialization.format": "1"},
+    },
 }
 JSON_SERDE = {
     "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
@@ -36,19 +39,23 @@ def ensure_database(glue: GlueClient, name: str, description: str) -> None:
     try:
         glue.get_database(Name=name)
     except glue.exceptions.EntityNotFoundException:
-        try:
+        with contextlib.suppress(glue.exceptions.AlreadyExistsException):  # a concurrent run made it
             glue.create_database(DatabaseInput={"Name": name, "Description": description})
-        except glue.exceptions.AlreadyExistsException:
-            pass  # a concurrent invocation created it first
 
 
 def table_input(contract: Contract, bucket: str) -> dict[str, Any]:
     columns = [
-        {"Name": c.name, "Type": c.type.glue(), "Comment": (c.description + (" [PII]" if c.pii else ""))[:COMMENT_LIMIT],
-         "Parameters": {"cornlake.pii": str(c.pii).lower(), "cornlake.nullable": str(c.nullable).lower()}}
+        {
+            "Name": c.name,
+            "Type": c.type.glue(),
+            "Comment": (c.description + (" [PII]" if c.pii else ""))[:COMMENT_LIMIT],
+            "Parameters": {"cornlake.pii": str(c.pii).lower(), "cornlake.nullable": str(c.nullable).lower()},
+        }
         for c in contract.columns
     ]
-    columns.append({"Name": "_ingest_id", "Type": "string", "Comment": "Ingest id of the raw object the row came from"})
+    columns.append(
+        {"Name": "_ingest_id", "Type": "string", "Comment": "Ingest id of the raw object the row came from"}
+    )
     part = contract.partitioning
     location = f"s3://{bucket}/{keys.table_prefix(contract.source, contract.dataset)}"
     return {
@@ -66,8 +73,14 @@ def table_input(contract: Contract, bucket: str) -> dict[str, Any]:
             "cornlake.pii_columns": ",".join(c.name for c in contract.columns if c.pii),
             "EXTERNAL": "TRUE",
         },
-        "PartitionKeys": [{"Name": part.name, "Type": "string",
-                           "Comment": f"Partition: {part.by}" + (f" {part.column} by {part.granularity}" if part.column else "")}],
+        "PartitionKeys": [
+            {
+                "Name": part.name,
+                "Type": "string",
+                "Comment": f"Partition: {part.by}"
+                + (f" {part.column} by {part.granularity}" if part.column else ""),
+            }
+        ],
         "StorageDescriptor": {"Columns": columns, "Location": location, **PARQUET_SERDE},
     }
 
@@ -100,16 +113,23 @@ def add_partitions(glue: GlueClient, database: str, table: dict[str, Any], batch
     names = [k["Name"] for k in table["PartitionKeys"]]
     wanted = {tuple(o.partition[n] for n in names) for o in batch.objects}
     inputs = [
-        {"Values": list(values),
-         "StorageDescriptor": {**table["StorageDescriptor"],
-                               "Location": location + keys.partition_path(dict(zip(names, values, strict=True)))}}
+        {
+            "Values": list(values),
+            "StorageDescriptor": {
+                **table["StorageDescriptor"],
+                "Location": location + keys.partition_path(dict(zip(names, values, strict=True))),
+            },
+        }
         for values in sorted(wanted)
     ]
     created = 0
     for start in range(0, len(inputs), 100):  # BatchCreatePartition takes at most 100
         chunk = inputs[start : start + 100]
-        result = glue.batch_create_partition(DatabaseName=database, TableName=table["Name"],
-                                             PartitionInputList=chunk)  # type: ignore[arg-type]
+        result = glue.batch_create_partition(
+            DatabaseName=database,
+            TableName=table["Name"],
+            PartitionInputList=chunk,  # type: ignore[arg-type]
+        )
         errors = result.get("Errors", [])
         hard = [e for e in errors if e.get("ErrorDetail", {}).get("ErrorCode") != "AlreadyExistsException"]
         if hard:
@@ -127,7 +147,9 @@ def sync_batch(glue: GlueClient, contract: Contract, batch: CuratedBatch, *, dat
     return {"table": f"{database}.{table['Name']}", "table_state": table_state, "partitions_created": created}
 
 
-def ops_table_input(name: str, bucket: str, columns: tuple[tuple[str, str, str], ...], description: str) -> dict[str, Any]:
+def ops_table_input(
+    name: str, bucket: str, columns: tuple[tuple[str, str, str], ...], description: str
+) -> dict[str, Any]:
     location = f"s3://{bucket}/{name}/"
     return {
         "Name": name,
@@ -156,7 +178,11 @@ def ops_table_input(name: str, bucket: str, columns: tuple[tuple[str, str, str],
 def ensure_ops_tables(glue: GlueClient, *, database: str, bucket: str) -> list[str]:
     ensure_database(glue, database, "CornLake operations: run records and data-quality results")
     tables = [
-        ops_table_input(RUNS_TABLE, bucket, RUN_COLUMNS, "One row per stage run: what it read, wrote, rejected"),
-        ops_table_input(RESULTS_TABLE, bucket, RESULT_COLUMNS, "One row per quality rule evaluated on a batch"),
+        ops_table_input(
+            RUNS_TABLE, bucket, RUN_COLUMNS, "One row per stage run: what it read, wrote, rejected"
+        ),
+        ops_table_input(
+            RESULTS_TABLE, bucket, RESULT_COLUMNS, "One row per quality rule evaluated on a batch"
+        ),
     ]
     return [f"{t['Name']}:{upsert_table(glue, database, t)}" for t in tables]

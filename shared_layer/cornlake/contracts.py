@@ -124,7 +124,9 @@ class _Fields:
     def where(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
 
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False) -> Any:
+    def get(
+        self, name: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False
+    ) -> Any:
         if name not in self.data or self.data[name] is None:
             if required:
                 raise ContractError(self.path, self.where(name), "a value (the field is required)")
@@ -147,7 +149,9 @@ class _Fields:
     def unknown(self, allowed: set[str]) -> None:
         extra = sorted(set(self.data) - allowed)
         if extra:
-            raise ContractError(self.path, self.where(extra[0]), f"one of the known fields {sorted(allowed)}", extra[0])
+            raise ContractError(
+                self.path, self.where(extra[0]), f"one of the known fields {sorted(allowed)}", extra[0]
+            )
 
 
 def _name(fields: _Fields, key: str, kind: str) -> str:
@@ -160,8 +164,22 @@ def _name(fields: _Fields, key: str, kind: str) -> str:
 
 def _parse_format(data: Any, path: str) -> FormatSpec:
     f = _Fields(data, path, "format")
-    f.unknown({"type", "compression", "encoding", "delimiter", "quote", "header", "decimal",
-               "thousands", "null_values", "date_format", "timestamp_formats", "timezone"})
+    f.unknown(
+        {
+            "type",
+            "compression",
+            "encoding",
+            "delimiter",
+            "quote",
+            "header",
+            "decimal",
+            "thousands",
+            "null_values",
+            "date_format",
+            "timestamp_formats",
+            "timezone",
+        }
+    )
     spec = FormatSpec(
         type=f.choice("type", FORMATS, ""),
         compression=f.choice("compression", COMPRESSIONS, "auto"),
@@ -179,11 +197,15 @@ def _parse_format(data: Any, path: str) -> FormatSpec:
     if len(spec.delimiter) != 1:
         raise ContractError(path, "format.delimiter", "a single character", spec.delimiter)
     if spec.thousands and spec.thousands == spec.decimal:
-        raise ContractError(path, "format.thousands", "a character other than the decimal mark", spec.thousands)
+        raise ContractError(
+            path, "format.thousands", "a character other than the decimal mark", spec.thousands
+        )
     try:
         zoneinfo.ZoneInfo(spec.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ContractError(path, "format.timezone", "an IANA time zone such as America/Sao_Paulo", spec.timezone) from None
+        raise ContractError(
+            path, "format.timezone", "an IANA time zone such as America/Sao_Paulo", spec.timezone
+        ) from None
     return spec
 
 
@@ -196,13 +218,23 @@ def _parse_columns(data: Any, path: str) -> tuple[Column, ...]:
         c.unknown({"name", "type", "nullable", "description", "pii", "source_name"})
         name = _name(c, "name", "column")
         if name.startswith("_"):
-            raise ContractError(path, c.where("name"), "a name not starting with '_' (reserved for CornLake)", name)
+            raise ContractError(
+                path, c.where("name"), "a name not starting with '_' (reserved for CornLake)", name
+            )
         try:
             dtype = parse_type(c.get("type", str, required=True))
         except TypeSyntaxError as err:
             raise ContractError(path, c.where("type"), str(err), item.get("type")) from None
-        columns.append(Column(name, dtype, c.get("nullable", bool, True), c.get("description", str, ""),
-                              c.get("pii", bool, False), c.get("source_name", str, "")))
+        columns.append(
+            Column(
+                name,
+                dtype,
+                c.get("nullable", bool, True),
+                c.get("description", str, ""),
+                c.get("pii", bool, False),
+                c.get("source_name", str, ""),
+            )
+        )
     names = [c.name for c in columns]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -243,7 +275,9 @@ def _parse_quality(data: Any, path: str, columns: tuple[Column, ...]) -> tuple[Q
         cols = q.get("columns", list, None) or ([q.get("column", str)] if "column" in item else [])
         for col in cols:
             if col not in names:
-                raise ContractError(path, q.where("column"), f"a column of this contract ({', '.join(sorted(names))})", col)
+                raise ContractError(
+                    path, q.where("column"), f"a column of this contract ({', '.join(sorted(names))})", col
+                )
         if check != "row_count" and not cols:
             raise ContractError(path, q.where("column"), f"a column for the {check} check")
         values = q.get("values", list, [])
@@ -252,16 +286,32 @@ def _parse_quality(data: Any, path: str, columns: tuple[Column, ...]) -> tuple[Q
         low, high = q.get("min", (int, float)), q.get("max", (int, float))
         if check in ("range", "row_count") and low is None and high is None:
             raise ContractError(path, q.where("min"), f"min and/or max for the {check} check")
-        rules.append(QualityRule(check, tuple(cols), tuple(values), low, high,
-                                 q.choice("severity", SEVERITIES, "error")))
+        rules.append(
+            QualityRule(
+                check, tuple(cols), tuple(values), low, high, q.choice("severity", SEVERITIES, "error")
+            )
+        )
     return tuple(rules)
 
 
 def parse_contract(data: Any, path: str) -> Contract:
     """Validate one contract document (already parsed from YAML) into a Contract."""
     top = _Fields(data, path, "")
-    top.unknown({"source", "dataset", "version", "description", "owner", "format", "columns",
-                 "primary_key", "partitioning", "quality", "schema_evolution"})
+    top.unknown(
+        {
+            "source",
+            "dataset",
+            "version",
+            "description",
+            "owner",
+            "format",
+            "columns",
+            "primary_key",
+            "partitioning",
+            "quality",
+            "schema_evolution",
+        }
+    )
     source = _name(top, "source", "source")
     dataset = _name(top, "dataset", "dataset")
     columns = _parse_columns(data.get("columns"), path)
@@ -295,8 +345,12 @@ def load_contract(path: Path) -> Contract:
     contract = parse_contract(data, str(path))
     expected = (path.parent.name, path.stem)
     if (contract.source, contract.dataset) != expected:
-        raise ContractError(str(path), "source/dataset", f"{expected[0]}/{expected[1]} to match the file's path",
-                            f"{contract.source}/{contract.dataset}")
+        raise ContractError(
+            str(path),
+            "source/dataset",
+            f"{expected[0]}/{expected[1]} to match the file's path",
+            f"{contract.source}/{contract.dataset}",
+        )
     return contract
 
 
@@ -309,8 +363,12 @@ class ContractRegistry:
         for contract in contracts:
             other = tables.get(contract.table_name)
             if other is not None:
-                raise ContractError(contract.path, "source/dataset",
-                                    f"a table name not already used by {other.path}", contract.table_name)
+                raise ContractError(
+                    contract.path,
+                    "source/dataset",
+                    f"a table name not already used by {other.path}",
+                    contract.table_name,
+                )
             tables[contract.table_name] = contract
             self._by_key[(contract.source, contract.dataset)] = contract
 

@@ -40,12 +40,18 @@ class Problem:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        value = self.value if isinstance(self.value, str | int | float | bool) or self.value is None else repr(self.value)
+        value = (
+            self.value
+            if isinstance(self.value, str | int | float | bool) or self.value is None
+            else repr(self.value)
+        )
         return {"column": self.column, "value": value, "reason": self.reason}
 
 
 def _describe(value: Any) -> str:
-    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else type(value).__name__
+    return (
+        "object" if isinstance(value, dict) else "array" if isinstance(value, list) else type(value).__name__
+    )
 
 
 def _number_text(text: str, spec: FormatSpec) -> str:
@@ -157,7 +163,9 @@ def _date_converter(spec: FormatSpec) -> Converter:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise ConversionError(f"expected a date like {spec.date_format!r} or YYYY-MM-DD, got {value!r}") from None
+            raise ConversionError(
+                f"expected a date like {spec.date_format!r} or YYYY-MM-DD, got {value!r}"
+            ) from None
 
     return convert
 
@@ -274,6 +282,11 @@ class RowConverter:
             self.unexpected_columns.update(extra)
             if self.contract.new_columns == "freeze":
                 for name in sorted(extra):
-                    problems.append(Problem(name, record[name],
-                                            "column is not in the contract (schema_evolution.new_columns: freeze)"))
+                    problems.append(
+                        Problem(
+                            name,
+                            record[name],
+                            "column is not in the contract (schema_evolution.new_columns: freeze)",
+                        )
+                    )
         return row, problems

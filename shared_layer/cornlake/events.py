@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -40,18 +44,25 @@ def s3_objects(record: SQSRecord) -> list[S3ObjectRef]:
     for item in S3Event(body).records:
         when = item.event_time
         moment = datetime.fromisoformat(when.replace("Z", "+00:00")) if when else datetime.now(UTC)
-        refs.append(S3ObjectRef(
-            bucket=item.s3.bucket.name,
-            key=decode_event_key(item.s3.get_object.key),
-            size=int(item.s3.get_object.size or 0),
-            etag=item.s3.get_object.etag or "",
-            event_time=moment,
-            principal=item.user_identity.principal_id if "userIdentity" in item.raw_event else "",
-        ))
+        refs.append(
+            S3ObjectRef(
+                bucket=item.s3.bucket.name,
+                key=decode_event_key(item.s3.get_object.key),
+                size=int(item.s3.get_object.size or 0),
+                etag=item.s3.get_object.etag or "",
+                event_time=moment,
+                principal=item.user_identity.principal_id if "userIdentity" in item.raw_event else "",
+            )
+        )
     return refs
 
 
-def process_sqs_batch(event: dict[str, Any], context: Any, handler: Callable[[SQSRecord], Any]) -> dict[str, Any]:
+def process_sqs_batch(
+    event: dict[str, Any], context: Any, handler: Callable[[SQSRecord], Any]
+) -> dict[str, Any]:
     """Run ``handler`` on each message; report failures so only they are retried."""
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=handler, processor=processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=handler, processor=processor, context=context
+    )
+    return dict(response)

@@ -64,20 +64,27 @@ class _LimitedReader(io.RawIOBase):
         try:
             data = self._inner.read(len(buffer))
         except (EOFError, OSError, zlib.error) as err:
-            raise BadFileError(f"the compressed file is damaged or truncated ({err})",
-                               hint="upload the complete file again") from None
+            raise BadFileError(
+                f"the compressed file is damaged or truncated ({err})", hint="upload the complete file again"
+            ) from None
         self.count += len(data)
         if self.count > self._limit:
-            raise BadFileError(f"the file decompresses to more than {self._limit} bytes",
-                               hint="split the file, or raise the limit if it is genuine")
+            raise BadFileError(
+                f"the file decompresses to more than {self._limit} bytes",
+                hint="split the file, or raise the limit if it is genuine",
+            )
         buffer[: len(data)] = data
         return len(data)
 
 
-def open_input(body: Any, spec: FormatSpec, *, max_decompressed: int = MAX_DECOMPRESSED_BYTES) -> io.BufferedReader:
+def open_input(
+    body: Any, spec: FormatSpec, *, max_decompressed: int = MAX_DECOMPRESSED_BYTES
+) -> io.BufferedReader[Any]:
     """A buffered binary stream of the object's content, decompressed if need be."""
     stream = io.BufferedReader(StreamAdapter(body), buffer_size=1 << 20)
-    compressed = spec.compression == "gzip" or (spec.compression == "auto" and stream.peek(2)[:2] == _GZIP_MAGIC)
+    compressed = spec.compression == "gzip" or (
+        spec.compression == "auto" and stream.peek(2)[:2] == _GZIP_MAGIC
+    )
     if not compressed:
         return stream
     unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
@@ -107,16 +114,17 @@ def _lines(stream: io.BufferedReader) -> Iterator[tuple[int, bytes, str]]:
 
 def iter_json_lines(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
     encoding = "utf-8" if spec.encoding == "utf-8-sig" else spec.encoding
-    for number, line, error in _lines(stream):
-        if number == 1 and line.startswith(codecs.BOM_UTF8):
-            line = line[3:]
+    for number, data, error in _lines(stream):
+        line = data[3:] if number == 1 and data.startswith(codecs.BOM_UTF8) else data
         if error:
             yield RawRecord(number, None, _snippet(line, encoding), error)
             continue
         try:
             text = line.decode(encoding)
         except UnicodeDecodeError as err:
-            yield RawRecord(number, None, _snippet(line, encoding), f"invalid {encoding} bytes at byte {err.start}")
+            yield RawRecord(
+                number, None, _snippet(line, encoding), f"invalid {encoding} bytes at byte {err.start}"
+            )
             continue
         if not text.strip():
             continue
@@ -136,61 +144,73 @@ def _json_record(number: int, text: str) -> RawRecord:
     return RawRecord(number, value, text.rstrip("\r\n")[:RAW_SNIPPET])
 
 
-def iter_json_array(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
-    """Decode ``[ {...}, {...} ]`` one element at a time."""
-    reader = io.TextIOWrapper(stream, encoding=spec.encoding, errors="strict")
-    decoder = json.JSONDecoder()
-    buf, pos, eof = "", 0, False
+class _TextCursor:
+    """A window over a text stream, refilled on demand, for incremental JSON decoding."""
 
-    def fill() -> None:
-        nonlocal buf, pos, eof
+    def __init__(self, reader: io.TextIOWrapper, encoding: str) -> None:
+        self.reader, self.encoding = reader, encoding
+        self.buf, self.pos, self.eof = "", 0, False
+        self.fill()
+
+    def fill(self) -> None:
         try:
-            chunk = reader.read(1 << 20)
+            chunk = self.reader.read(1 << 20)
         except UnicodeDecodeError as err:
-            raise BadFileError(f"invalid {spec.encoding} bytes ({err.reason})",
-                               hint="check format.encoding in the contract") from None
-        eof = not chunk
-        buf, pos = buf[pos:] + chunk, 0
+            raise BadFileError(
+                f"invalid {self.encoding} bytes ({err.reason})", hint="check format.encoding in the contract"
+            ) from None
+        self.eof = not chunk
+        self.buf, self.pos = self.buf[self.pos :] + chunk, 0
 
-    def next_char() -> str:
-        nonlocal pos
+    def peek(self) -> str:
+        """The next non-blank character ('' at the end)."""
         while True:
-            while pos < len(buf) and buf[pos] in " \t\r\n\ufeff":
-                pos += 1
-            if pos < len(buf) or eof:
-                return buf[pos] if pos < len(buf) else ""
-            fill()
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n\ufeff":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.fill()
 
-    fill()
-    if next_char() != "[":
-        raise BadFileError("expected a JSON array ('[' first)", hint="check format.type in the contract")
-    pos += 1
-    number = 0
-    while True:
-        ch = next_char()
-        if ch == "]":
-            return
-        if not ch:
-            raise BadFileError("the JSON array is not closed", hint="upload the complete file again")
+    def decode(self, decoder: json.JSONDecoder, number: int) -> tuple[Any, str]:
         while True:
             try:
-                value, end = decoder.raw_decode(buf, pos)
-                break
+                value, end = decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as err:
-                if eof or len(buf) - pos > MAX_RECORD_BYTES:
-                    raise BadFileError(f"invalid JSON in array element {number + 1}: {err.msg}",
-                                       hint="fix the file and upload it again") from None
-                fill()
+                if self.eof or len(self.buf) - self.pos > MAX_RECORD_BYTES:
+                    raise BadFileError(
+                        f"invalid JSON in array element {number}: {err.msg}",
+                        hint="fix the file and upload it again",
+                    ) from None
+                self.fill()
+                continue
+            raw = self.buf[self.pos : end]
+            self.pos = end
+            return value, raw
+
+
+def iter_json_array(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
+    """Decode ``[ {...}, {...} ]`` one element at a time."""
+    cursor = _TextCursor(io.TextIOWrapper(stream, encoding=spec.encoding, errors="strict"), spec.encoding)
+    decoder = json.JSONDecoder()
+    if cursor.peek() != "[":
+        raise BadFileError("expected a JSON array ('[' first)", hint="check format.type in the contract")
+    cursor.pos += 1
+    number = 0
+    while (ch := cursor.peek()) != "]":
+        if not ch:
+            raise BadFileError("the JSON array is not closed", hint="upload the complete file again")
         number += 1
-        raw = buf[pos:end]
-        pos = end
+        value, raw = cursor.decode(decoder, number)
         if isinstance(value, dict):
             yield RawRecord(number, value, raw[:RAW_SNIPPET])
         else:
-            yield RawRecord(number, None, raw[:RAW_SNIPPET], f"expected a JSON object, got {type(value).__name__}")
-        ch = next_char()
+            kind = "null" if value is None else type(value).__name__
+            yield RawRecord(number, None, raw[:RAW_SNIPPET], f"expected a JSON object, got {kind}")
+        ch = cursor.peek()
         if ch == ",":
-            pos += 1
+            cursor.pos += 1
         elif ch != "]":
             raise BadFileError(f"expected ',' or ']' after array element {number}", hint="fix the file")
 
@@ -213,12 +233,15 @@ def iter_csv(stream: io.BufferedReader, spec: FormatSpec, contract: Contract) ->
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if any(_has_bad_bytes(field) for field in row):
-            yield RawRecord(number, None, raw.encode("utf-8", "replace").decode()[:RAW_SNIPPET],
-                            f"invalid {spec.encoding} bytes")
+            yield RawRecord(
+                number,
+                None,
+                raw.encode("utf-8", "replace").decode()[:RAW_SNIPPET],
+                f"invalid {spec.encoding} bytes",
+            )
             continue
         if len(row) != len(header):
-            yield RawRecord(number, None, raw[:RAW_SNIPPET],
-                            f"expected {len(header)} fields, got {len(row)}")
+            yield RawRecord(number, None, raw[:RAW_SNIPPET], f"expected {len(header)} fields, got {len(row)}")
             continue
         yield RawRecord(number, dict(zip(header, row, strict=True)), raw[:RAW_SNIPPET])
 

@@ -67,7 +67,9 @@ def count_records(body: bytes) -> tuple[int, str]:
     if isinstance(document, list):
         bad = next((i for i, item in enumerate(document) if not isinstance(item, dict)), None)
         if bad is not None:
-            raise MalformedBodyError(f"array item {bad} is {type(document[bad]).__name__}, expected an object")
+            raise MalformedBodyError(
+                f"array item {bad} is {type(document[bad]).__name__}, expected an object"
+            )
         if not document:
             raise EmptyBodyError()
         return len(document), "json"
@@ -129,7 +131,9 @@ def land_api_payload(
     check_request(content_type, len(body), limit)
     records, extension = count_records(body)
     if idempotency_key:
-        ingest_id = keys.derived_ingest_id(received.replace(minute=0, second=0), source, dataset, idempotency_key)
+        ingest_id = keys.derived_ingest_id(
+            received.replace(minute=0, second=0), source, dataset, idempotency_key
+        )
     else:
         ingest_id = keys.new_ingest_id(received)
     key = str(keys.raw_key(source, dataset, ingest_id, f"api.{extension}"))
@@ -140,8 +144,9 @@ def land_api_payload(
         Body=body,
         ContentType=content_type or "application/json",
         ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
-        Metadata=_metadata(ingest_id, received, digest.hexdigest(), producer,
-                           records=str(records), channel="api"),
+        Metadata=_metadata(
+            ingest_id, received, digest.hexdigest(), producer, records=str(records), channel="api"
+        ),
     )
     return Landed(ingest_id, key, records, digest.hexdigest(), len(body))
 
@@ -163,8 +168,9 @@ def keep_rejected_api_payload(
         Bucket=quarantine_bucket,
         Key=key,
         Body=body,
-        Metadata=_metadata(ingest_id, received, hashlib.sha256(body).hexdigest(), producer,
-                           error=error.code, path=path[:512]),
+        Metadata=_metadata(
+            ingest_id, received, hashlib.sha256(body).hexdigest(), producer, error=error.code, path=path[:512]
+        ),
     )
     return key
 
@@ -201,23 +207,47 @@ def copy_landing_object(
     ingest_id = keys.derived_ingest_id(event_time, landing_bucket, key, head.get("VersionId") or etag)
     target = str(keys.raw_key(landing.source, landing.dataset, ingest_id, landing.file_name))
     # S3 computes the SHA-256 of the copy itself (ChecksumAlgorithm); no need to read the bytes.
-    metadata = _metadata(ingest_id, event_time, "", producer,
-                         channel="landing", **{"source-key": key[:512], "source-etag": etag})
+    metadata = _metadata(
+        ingest_id,
+        event_time,
+        "",
+        producer,
+        channel="landing",
+        **{"source-key": key[:512], "source-etag": etag},
+    )
     if size <= MULTIPART_THRESHOLD:
         s3.copy_object(
-            Bucket=raw_bucket, Key=target, CopySource={"Bucket": landing_bucket, "Key": key},
-            MetadataDirective="REPLACE", Metadata=metadata,
+            Bucket=raw_bucket,
+            Key=target,
+            CopySource={"Bucket": landing_bucket, "Key": key},
+            MetadataDirective="REPLACE",
+            Metadata=metadata,
             ContentType=head.get("ContentType", "application/octet-stream"),
             ChecksumAlgorithm="SHA256",
         )
     else:
-        multipart_copy(s3, landing_bucket, key, raw_bucket, target, size, metadata)
+        multipart_copy(
+            s3,
+            src_bucket=landing_bucket,
+            src_key=key,
+            bucket=raw_bucket,
+            key=target,
+            size=size,
+            metadata=metadata,
+        )
     return CopyOutcome(key, raw_key=target, size=size)
 
 
 def multipart_copy(
-    s3: S3Client, src_bucket: str, src_key: str, bucket: str, key: str, size: int,
-    metadata: dict[str, str], part_size: int = PART_SIZE,
+    s3: S3Client,
+    *,
+    src_bucket: str,
+    src_key: str,
+    bucket: str,
+    key: str,
+    size: int,
+    metadata: dict[str, str],
+    part_size: int = PART_SIZE,
 ) -> None:
     """Copy an object over 5 GB with UploadPartCopy; abort the upload on any failure."""
     upload = s3.create_multipart_upload(Bucket=bucket, Key=key, Metadata=metadata, ChecksumAlgorithm="SHA256")
@@ -226,16 +256,24 @@ def multipart_copy(
         for number, start in enumerate(range(0, size, part_size), start=1):
             end = min(start + part_size, size) - 1
             result = s3.upload_part_copy(
-                Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=number,
-                CopySource={"Bucket": src_bucket, "Key": src_key}, CopySourceRange=f"bytes={start}-{end}",
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload["UploadId"],
+                PartNumber=number,
+                CopySource={"Bucket": src_bucket, "Key": src_key},
+                CopySourceRange=f"bytes={start}-{end}",
             )
             part = {"PartNumber": number, "ETag": result["CopyPartResult"]["ETag"]}
             checksum = result["CopyPartResult"].get("ChecksumSHA256")
             if checksum:
                 part["ChecksumSHA256"] = checksum
             parts.append(part)
-        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"],
-                                     MultipartUpload={"Parts": parts})  # type: ignore[typeddict-item]
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+        )
     except Exception:
         s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
         raise
@@ -244,10 +282,19 @@ def multipart_copy(
 def _reject_landing(s3: S3Client, bucket: str, key: str, err: CornLakeError, when: datetime) -> CopyOutcome:
     target = keys.rejected_landing_key(key)
     s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
-    reason = {"key": key, "error": err.code, "message": err.message, "hint": err.hint,
-              "rejected_at": when.astimezone(UTC).isoformat()}
-    s3.put_object(Bucket=bucket, Key=f"{target}.reason.json", Body=json.dumps(reason).encode(),
-                  ContentType="application/json")
+    reason = {
+        "key": key,
+        "error": err.code,
+        "message": err.message,
+        "hint": err.hint,
+        "rejected_at": when.astimezone(UTC).isoformat(),
+    }
+    s3.put_object(
+        Bucket=bucket,
+        Key=f"{target}.reason.json",
+        Body=json.dumps(reason).encode(),
+        ContentType="application/json",
+    )
     s3.delete_object(Bucket=bucket, Key=key)
     return CopyOutcome(key, rejected_key=target, reason=err.message)
 
@@ -266,18 +313,36 @@ class ApiRequest:
 
 
 def accept_api_request(
-    s3: S3Client, contracts: ContractRegistry, request: ApiRequest, *,
-    raw_bucket: str, ops_bucket: str, limit: int,
+    s3: S3Client,
+    contracts: ContractRegistry,
+    request: ApiRequest,
+    *,
+    raw_bucket: str,
+    ops_bucket: str,
+    limit: int,
 ) -> dict[str, Any]:
     """Land an API request's body and record the run; return the 202 response body."""
     from cornlake.runs import RunRecord, write_run_record
 
-    run = RunRecord(stage="ingest_api", source=request.source, dataset=request.dataset,
-                    input_key=request.path, bytes_in=len(request.body))
+    run = RunRecord(
+        stage="ingest_api",
+        source=request.source,
+        dataset=request.dataset,
+        input_key=request.path,
+        bytes_in=len(request.body),
+    )
     landed = land_api_payload(
-        s3, contracts, raw_bucket=raw_bucket, source=request.source, dataset=request.dataset,
-        body=request.body, content_type=request.content_type, producer=request.producer, limit=limit,
-        received=datetime.now(UTC), idempotency_key=request.idempotency_key,
+        s3,
+        contracts,
+        raw_bucket=raw_bucket,
+        source=request.source,
+        dataset=request.dataset,
+        body=request.body,
+        content_type=request.content_type,
+        producer=request.producer,
+        limit=limit,
+        received=datetime.now(UTC),
+        idempotency_key=request.idempotency_key,
     )
     run.rows_in = run.rows_out = landed.records or 0
     run.output_keys = [landed.key]
@@ -287,7 +352,12 @@ def accept_api_request(
 
 
 def refuse_api_request(
-    s3: S3Client, request: ApiRequest, error: CornLakeError, *, quarantine_bucket: str, ops_bucket: str,
+    s3: S3Client,
+    request: ApiRequest,
+    error: CornLakeError,
+    *,
+    quarantine_bucket: str,
+    ops_bucket: str,
 ) -> dict[str, Any]:
     """Keep a refused body in quarantine, record the rejection; return the error body."""
     from cornlake.runs import RunRecord, write_run_record
@@ -295,11 +365,23 @@ def refuse_api_request(
     body = error.to_dict()
     if not request.body:
         return body
-    kept = keep_rejected_api_payload(s3, quarantine_bucket=quarantine_bucket, body=request.body, error=error,
-                                     path=request.path, producer=request.producer, received=datetime.now(UTC))
+    kept = keep_rejected_api_payload(
+        s3,
+        quarantine_bucket=quarantine_bucket,
+        body=request.body,
+        error=error,
+        path=request.path,
+        producer=request.producer,
+        received=datetime.now(UTC),
+    )
     body["kept"] = f"s3://{quarantine_bucket}/{kept}"
-    run = RunRecord(stage="ingest_api", source=request.source if keys.NAME_RE.match(request.source) else "",
-                    dataset=request.dataset if keys.NAME_RE.match(request.dataset) else "",
-                    input_key=request.path[:512], bytes_in=len(request.body), output_keys=[kept])
+    run = RunRecord(
+        stage="ingest_api",
+        source=request.source if keys.NAME_RE.match(request.source) else "",
+        dataset=request.dataset if keys.NAME_RE.match(request.dataset) else "",
+        input_key=request.path[:512],
+        bytes_in=len(request.body),
+        output_keys=[kept],
+    )
     write_run_record(s3, ops_bucket, run.finish("rejected", f"{error.code}: {error.message}"))
     return body

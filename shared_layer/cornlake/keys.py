@@ -104,9 +104,7 @@ def parse_raw_key(key: str) -> RawKey:
             decoded,
             "source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>-<file name>",
         )
-    return raw_key(
-        match["source"], match["dataset"], match["ingest_id"], match["file"]
-    )
+    return raw_key(match["source"], match["dataset"], match["ingest_id"], match["file"])
 
 
 def decode_event_key(key: str) -> str:
@@ -124,9 +122,7 @@ class LandingKey:
 def parse_landing_key(key: str) -> LandingKey:
     parts = key.split("/")
     if len(parts) != 3:
-        raise UnsafeNameError(
-            "landing key", key, "expected <source>/<dataset>/<file name> (exactly two '/')"
-        )
+        raise UnsafeNameError("landing key", key, "expected <source>/<dataset>/<file name> (exactly two '/')")
     source, dataset, file_name = parts
     validate_name("source", source)
     validate_name("dataset", dataset)
@@ -163,7 +159,9 @@ def quarantine_key(source: str, dataset: str, ingest_date: date, ingest_id: str)
 
 
 def api_rejected_key(ingest_id: str) -> str:
-    return f"{REJECTED_PREFIX}/api/ingest_date={ingest_id_time(ingest_id).date().isoformat()}/{ingest_id}.body"
+    return (
+        f"{REJECTED_PREFIX}/api/ingest_date={ingest_id_time(ingest_id).date().isoformat()}/{ingest_id}.body"
+    )
 
 
 def ops_key(table: str, run_date: date, stage: str, run_id: str) -> str:

@@ -42,5 +42,7 @@ class CuratedBatch:
         data: dict[str, Any] = json.loads(text)
         if "Message" in data and "TopicArn" in data:  # SNS envelope without raw delivery
             data = json.loads(data["Message"])
-        objects = tuple(CuratedObject(o["key"], dict(o["partition"]), int(o["rows"])) for o in data.pop("objects", []))
+        objects = tuple(
+            CuratedObject(o["key"], dict(o["partition"]), int(o["rows"])) for o in data.pop("objects", [])
+        )
         return cls(objects=objects, **data)

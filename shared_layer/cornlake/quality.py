@@ -60,7 +60,8 @@ def evaluate_rule(rule: QualityRule, table: pa.Table) -> tuple[int, str]:
     if rule.check == "accepted_values":
         allowed = pa.array(list(rule.values)).cast(column.type)
         bad = _count_true(pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=allowed))))
-        return bad, f"{bad} of {rows} outside {list(rule.values)}"
+        shown = ", ".join(map(str, rule.values[:5])) + (", ..." if len(rule.values) > 5 else "")
+        return bad, f"{bad} of {rows} outside the {len(rule.values)} accepted values ({shown})"
     if rule.check == "range":
         numbers = pc.cast(column, pa.float64())  # decimals and integers compare as numbers
         checks = []
@@ -96,9 +97,23 @@ def check_batch(contract: Contract, batch: CuratedBatch, table: pa.Table, run_id
             failed, observed = 0, "no rows"
         else:
             failed, observed = evaluate_rule(rule, table)
-        results.append(RuleResult(run_id, contract.source, contract.dataset, batch.ingest_id, rule.rule_id,
-                                  rule.check, list(rule.columns), rule.severity, failed == 0,
-                                  table.num_rows, failed, observed, now))
+        results.append(
+            RuleResult(
+                run_id,
+                contract.source,
+                contract.dataset,
+                batch.ingest_id,
+                rule.rule_id,
+                rule.check,
+                list(rule.columns),
+                rule.severity,
+                failed == 0,
+                table.num_rows,
+                failed,
+                observed,
+                now,
+            )
+        )
     return results
 
 
@@ -111,7 +126,9 @@ def write_results(s3: S3Client, ops_bucket: str, results: list[RuleResult], run_
     return key
 
 
-def run_quality(s3: S3Client, contract: Contract, batch: CuratedBatch, *, ops_bucket: str, run_id: str) -> tuple[list[RuleResult], str]:
+def run_quality(
+    s3: S3Client, contract: Contract, batch: CuratedBatch, *, ops_bucket: str, run_id: str
+) -> tuple[list[RuleResult], str]:
     needed = sorted({c for rule in contract.quality for c in rule.columns})
     table = read_batch(s3, batch, needed)
     results = check_batch(contract, batch, table, run_id)

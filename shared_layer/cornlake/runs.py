@@ -25,7 +25,11 @@ RUNS_TABLE = "runs"
 RUN_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("run_id", "string", "Unique id of this run"),
     ("stage", "string", "ingest_api, ingest_s3_copy, transform, catalog or quality"),
-    ("status", "string", "succeeded, partial (rows quarantined), rejected (bad input kept), checks_failed (quality) or failed"),
+    (
+        "status",
+        "string",
+        "succeeded, partial (rows quarantined), rejected (bad input kept), checks_failed (quality) or failed",
+    ),
     ("source", "string", "Dataset source"),
     ("dataset", "string", "Dataset name"),
     ("input_key", "string", "Object the run read"),
@@ -87,8 +91,12 @@ def write_run_record(s3: S3Client, ops_bucket: str, record: RunRecord) -> str:
         record.finish()
     run_date = datetime.fromisoformat(record.started_at).date()
     key = keys.ops_key(RUNS_TABLE, run_date, record.stage, record.run_id)
-    s3.put_object(Bucket=ops_bucket, Key=key, Body=(record.to_json() + "\n").encode(),
-                  ContentType="application/x-ndjson")
+    s3.put_object(
+        Bucket=ops_bucket,
+        Key=key,
+        Body=(record.to_json() + "\n").encode(),
+        ContentType="application/x-ndjson",
+    )
     return key
 
 

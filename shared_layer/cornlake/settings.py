@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from functools import cache
+from typing import ClassVar
 
 from cornlake.errors import ConfigError
 
@@ -28,7 +29,7 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     metrics_namespace: str = "CornLake"
 
-    ENV = {
+    ENV: ClassVar[dict[str, str]] = {
         "landing_bucket": "LANDING_BUCKET",
         "raw_bucket": "RAW_BUCKET",
         "curated_bucket": "CURATED_BUCKET",
@@ -53,14 +54,18 @@ class Settings:
                 try:
                     values[f.name] = int(raw)
                 except ValueError:
-                    raise ConfigError(f"{cls.ENV[f.name]}={raw!r} is not an integer",
-                                      hint="set it to a whole number of bytes") from None
+                    raise ConfigError(
+                        f"{cls.ENV[f.name]}={raw!r} is not an integer",
+                        hint="set it to a whole number of bytes",
+                    ) from None
             else:
                 values[f.name] = raw
         missing = [cls.ENV[name] for name in required if not values.get(name)]
         if missing:
-            raise ConfigError(f"missing environment variables: {', '.join(missing)}",
-                              hint="template.yaml sets them; locally `cornlake local start` does")
+            raise ConfigError(
+                f"missing environment variables: {', '.join(missing)}",
+                hint="template.yaml sets them; locally `cornlake local start` does",
+            )
         return cls(**values)  # type: ignore[arg-type]
 
 

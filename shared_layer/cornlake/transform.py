@@ -56,12 +56,25 @@ def arrow_type(dtype: DataType) -> pa.DataType:
 
 
 def arrow_schema(contract: Contract) -> pa.Schema:
-    fields = [pa.field(c.name, arrow_type(c.type), nullable=c.nullable,
-                       metadata={"description": c.description}) for c in contract.columns]
-    fields.append(pa.field(LINEAGE_COLUMN, pa.string(), nullable=False,
-                           metadata={"description": "Ingest id of the raw object the row came from"}))
-    return pa.schema(fields, metadata={"cornlake.contract": contract.qualified_name,
-                                       "cornlake.contract_version": str(contract.version)})
+    fields = [
+        pa.field(c.name, arrow_type(c.type), nullable=c.nullable, metadata={"description": c.description})
+        for c in contract.columns
+    ]
+    fields.append(
+        pa.field(
+            LINEAGE_COLUMN,
+            pa.string(),
+            nullable=False,
+            metadata={"description": "Ingest id of the raw object the row came from"},
+        )
+    )
+    return pa.schema(
+        fields,
+        metadata={
+            "cornlake.contract": contract.qualified_name,
+            "cornlake.contract_version": str(contract.version),
+        },
+    )
 
 
 def partition_value(contract: Contract, row: dict[str, Any], ingest_date: date) -> str | None:
@@ -107,8 +120,12 @@ class _Quarantine:
     count: int = 0
 
     def add(self, record: RawRecord, problems: list[Problem]) -> None:
-        entry = {"raw_key": self.raw_key, "record": record.number,
-                 "errors": [p.to_dict() for p in problems], "raw": record.raw}
+        entry = {
+            "raw_key": self.raw_key,
+            "record": record.number,
+            "errors": [p.to_dict() for p in problems],
+            "raw": record.raw,
+        }
         self.handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
         self.count += 1
 
@@ -119,6 +136,60 @@ class TransformOutcome:
     quarantine_key: str = ""
     file_error: str = ""
     unexpected_columns: list[str] = field(default_factory=list)
+    bytes_in: int = 0
+
+
+class _Sink:
+    """Where each record of one raw object goes: a partition's Parquet file or quarantine."""
+
+    def __init__(
+        self, contract: Contract, raw: keys.RawKey, tmp: Path, quarantine: _Quarantine, batch_rows: int
+    ):
+        self.contract, self.raw, self.tmp, self.quarantine = contract, raw, tmp, quarantine
+        self.batch_rows = batch_rows
+        self.schema = arrow_schema(contract)
+        self.converter = RowConverter(contract)
+        self.writers: dict[str, _PartitionWriter] = {}
+        self.rows_in = 0
+
+    def route(self, record: RawRecord) -> None:
+        self.rows_in += 1
+        if record.error:
+            self.quarantine.add(record, [Problem("", None, record.error)])
+            return
+        row, problems = self.converter.convert(record.value)
+        if problems:
+            self.quarantine.add(record, problems)
+            return
+        value = partition_value(self.contract, row, self.raw.ingest_date)
+        if value is None:
+            column = self.contract.partitioning.column
+            self.quarantine.add(record, [Problem(column, None, "partition column is null")])
+            return
+        writer = self.writers.get(value)
+        if writer is None:
+            path = self.tmp / f"part-{len(self.writers)}.parquet"
+            writer = self.writers[value] = _PartitionWriter(path, self.schema)
+        row[LINEAGE_COLUMN] = self.raw.ingest_id
+        writer.add(row, self.batch_rows)
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+    def upload(self, s3: S3Client, bucket: str) -> list[CuratedObject]:
+        objects = []
+        name = self.contract.partitioning.name
+        for value, writer in sorted(self.writers.items()):
+            if writer.rows == 0:
+                continue
+            partition = {name: value}
+            key = keys.curated_key(self.contract.source, self.contract.dataset, partition, self.raw.ingest_id)
+            s3.upload_file(
+                str(writer.path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"}
+            )
+            objects.append(CuratedObject(key, partition, writer.rows))
+        return objects
 
 
 def transform_object(
@@ -134,83 +205,49 @@ def transform_object(
 ) -> TransformOutcome:
     """Convert one raw object; upload its curated and quarantine outputs."""
     raw = keys.parse_raw_key(key)
-    schema = arrow_schema(contract)
-    converter = RowConverter(contract)
+    file_error, size = "", 0
     with tempfile.TemporaryDirectory(prefix="cornlake-") as tmp:
-        writers: dict[str, _PartitionWriter] = {}
         quarantine_path = Path(tmp, "quarantine.jsonl")
-        rows_in, file_error = 0, ""
-        with quarantine_path.open("w", encoding="utf-8") as qhandle:
-            quarantine = _Quarantine(qhandle, key)
+        with quarantine_path.open("w", encoding="utf-8") as handle:
+            quarantine = _Quarantine(handle, key)
+            sink = _Sink(contract, raw, Path(tmp), quarantine, batch_rows)
             try:
-                body = s3.get_object(Bucket=raw_bucket, Key=key)["Body"]
-                for record in iter_records(open_input(body, contract.format), contract):
-                    rows_in += 1
-                    _route(record, converter, contract, raw, writers, quarantine, schema, Path(tmp), batch_rows)
+                response = s3.get_object(Bucket=raw_bucket, Key=key)
+                size = int(response.get("ContentLength", 0))
+                for record in iter_records(open_input(response["Body"], contract.format), contract):
+                    sink.route(record)
             except BadFileError as err:
                 file_error = err.message
-                quarantine.add(RawRecord(0, None, "", err.message),
-                               [Problem("", None, f"file rejected: {err.message} ({err.hint})")])
-            for writer in writers.values():
-                writer.close()
+                problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
+                quarantine.add(RawRecord(0, None, "", err.message), [problem])
+            sink.close()
         if file_error:
-            writers = {}  # a damaged file is quarantined whole: its raw object is kept
-        objects = _upload_partitions(s3, curated_bucket, contract, raw.ingest_id, writers, contract.partitioning.name)
+            sink.writers = {}  # a damaged file is quarantined whole: its raw object is kept
+        objects = sink.upload(s3, curated_bucket)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, raw.ingest_id)
         if quarantine.count:
-            s3.upload_file(str(quarantine_path), quarantine_bucket, qkey,
-                           ExtraArgs={"ContentType": "application/x-ndjson"})
+            s3.upload_file(
+                str(quarantine_path),
+                quarantine_bucket,
+                qkey,
+                ExtraArgs={"ContentType": "application/x-ndjson"},
+            )
         else:
             s3.delete_object(Bucket=quarantine_bucket, Key=qkey)  # a reprocess may have fixed every row
-    rows_quarantined = rows_in if file_error else quarantine.count
-    batch = CuratedBatch(contract.source, contract.dataset, run_id, raw.ingest_id, key, curated_bucket,
-                         tuple(objects), rows_in, rows_quarantined)
-    return TransformOutcome(batch, qkey if quarantine.count else "", file_error,
-                            sorted(converter.unexpected_columns))
-
-
-def _route(
-    record: RawRecord,
-    converter: RowConverter,
-    contract: Contract,
-    raw: keys.RawKey,
-    writers: dict[str, _PartitionWriter],
-    quarantine: _Quarantine,
-    schema: pa.Schema,
-    tmp: Path,
-    batch_rows: int,
-) -> None:
-    if record.error:
-        quarantine.add(record, [Problem("", None, record.error)])
-        return
-    row, problems = converter.convert(record.value)
-    if problems:
-        quarantine.add(record, problems)
-        return
-    value = partition_value(contract, row, raw.ingest_date)
-    if value is None:
-        quarantine.add(record, [Problem(contract.partitioning.column, None, "partition column is null")])
-        return
-    writer = writers.get(value)
-    if writer is None:
-        writer = writers[value] = _PartitionWriter(tmp / f"part-{len(writers)}.parquet", schema)
-    row[LINEAGE_COLUMN] = raw.ingest_id
-    writer.add(row, batch_rows)
-
-
-def _upload_partitions(
-    s3: S3Client, bucket: str, contract: Contract, ingest_id: str,
-    writers: dict[str, _PartitionWriter], partition_name: str,
-) -> list[CuratedObject]:
-    objects = []
-    for value, writer in sorted(writers.items()):
-        if writer.rows == 0:
-            continue
-        partition = {partition_name: value}
-        key = keys.curated_key(contract.source, contract.dataset, partition, ingest_id)
-        s3.upload_file(str(writer.path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"})
-        objects.append(CuratedObject(key, partition, writer.rows))
-    return objects
+    rows_quarantined = sink.rows_in if file_error else quarantine.count
+    batch = CuratedBatch(
+        contract.source,
+        contract.dataset,
+        run_id,
+        raw.ingest_id,
+        key,
+        curated_bucket,
+        tuple(objects),
+        sink.rows_in,
+        rows_quarantined,
+    )
+    unexpected = sorted(sink.converter.unexpected_columns)
+    return TransformOutcome(batch, qkey if quarantine.count else "", file_error, unexpected, size)
 
 
 def run_transform(
@@ -226,14 +263,30 @@ def run_transform(
     raw = keys.parse_raw_key(key)
     contract = contracts.get(raw.source, raw.dataset)
     record = RunRecord(stage="transform", source=raw.source, dataset=raw.dataset, input_key=key)
-    outcome = transform_object(s3, contract, raw_bucket=raw_bucket, key=key, curated_bucket=curated_bucket,
-                               quarantine_bucket=quarantine_bucket, run_id=record.run_id)
+    outcome = transform_object(
+        s3,
+        contract,
+        raw_bucket=raw_bucket,
+        key=key,
+        curated_bucket=curated_bucket,
+        quarantine_bucket=quarantine_bucket,
+        run_id=record.run_id,
+    )
     batch = outcome.batch
-    record.rows_in, record.rows_out, record.rows_quarantined = batch.rows_in, batch.rows_out, batch.rows_quarantined
-    record.output_keys = [o.key for o in batch.objects] + ([outcome.quarantine_key] if outcome.quarantine_key else [])
-    record.details = {"ingest_id": raw.ingest_id, "unexpected_columns": outcome.unexpected_columns,
-                      "contract_version": contract.version,
-                      "transformed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    record.rows_in, record.rows_out, record.rows_quarantined = (
+        batch.rows_in,
+        batch.rows_out,
+        batch.rows_quarantined,
+    )
+    record.output_keys = [o.key for o in batch.objects] + (
+        [outcome.quarantine_key] if outcome.quarantine_key else []
+    )
+    record.details = {
+        "ingest_id": raw.ingest_id,
+        "unexpected_columns": outcome.unexpected_columns,
+        "contract_version": contract.version,
+        "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     status = "rejected" if outcome.file_error else "partial" if batch.rows_quarantined else "succeeded"
     record.finish(status, outcome.file_error)
     return record, outcome

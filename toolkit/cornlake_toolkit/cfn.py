@@ -68,7 +68,9 @@ class Template:
         unknown = set(self.parameters) - set(declared)
         if unknown:
             raise TemplateError(f"unknown parameters: {sorted(unknown)}")
-        self._params = {name: str(self.parameters.get(name, spec.get("Default", ""))) for name, spec in declared.items()}
+        self._params = {
+            name: str(self.parameters.get(name, spec.get("Default", ""))) for name, spec in declared.items()
+        }
         self._conditions: dict[str, bool] = {}
 
     @property
@@ -97,8 +99,14 @@ class Template:
 
     # -- references --------------------------------------------------------------------
     def ref(self, name: str) -> Any:
-        pseudo = {"AWS::StackName": self.stack_name, "AWS::Region": self.region, "AWS::AccountId": self.account,
-                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": _NO_VALUE}
+        pseudo = {
+            "AWS::StackName": self.stack_name,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": _NO_VALUE,
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self._params:
@@ -128,14 +136,18 @@ class Template:
             return f"arn:aws:s3:::{self.ref(name)}"
         if kind == "AWS::SQS::Queue":
             queue = self.resolve(props["QueueName"])
-            return {"Arn": f"arn:aws:sqs:{self.region}:{self.account}:{queue}", "QueueName": queue,
-                    "QueueUrl": self.ref(name)}[attribute]
+            return {
+                "Arn": f"arn:aws:sqs:{self.region}:{self.account}:{queue}",
+                "QueueName": queue,
+                "QueueUrl": self.ref(name),
+            }[attribute]
         if kind == "AWS::KMS::Key" and attribute == "Arn":
             return f"arn:aws:kms:{self.region}:{self.account}:key/{name.lower()}"
         if kind == "AWS::IAM::Role" and attribute == "Arn":
             return f"arn:aws:iam::{self.account}:role/{self.resolve(props.get('RoleName', name))}"
         if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
-            return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.resolve(props.get('LogGroupName', name))}"
+            group = self.resolve(props.get("LogGroupName", name))
+            return f"arn:aws:logs:{self.region}:{self.account}:log-group:{group}"
         return f"{name}.{attribute}"
 
     # -- evaluation --------------------------------------------------------------------
@@ -146,7 +158,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = _FUNCTIONS.get(key)
             if handler is not None:
                 return handler(self, arg)
@@ -190,7 +202,11 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """SAM's Globals rule: maps merge key by key, everything else is replaced."""
     for key, value in override.items():
         current = base.get(key)
-        if isinstance(value, dict) and isinstance(current, dict) and not (_is_intrinsic(value) or _is_intrinsic(current)):
+        if (
+            isinstance(value, dict)
+            and isinstance(current, dict)
+            and not (_is_intrinsic(value) or _is_intrinsic(current))
+        ):
             base[key] = _merge(current, value)
         else:
             base[key] = value

@@ -30,6 +30,7 @@ import socket
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,8 +109,12 @@ class LocalFunction:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         self.invocations += 1
-        context = FakeContext(self.name, self.memory, self.timeout,
-                              invoked_function_arn=f"arn:aws:lambda:us-east-1:{LOCAL_ACCOUNT}:function:{self.name}")
+        context = FakeContext(
+            self.name,
+            self.memory,
+            self.timeout,
+            invoked_function_arn=f"arn:aws:lambda:us-east-1:{LOCAL_ACCOUNT}:function:{self.name}",
+        )
         return self.load()(event, context)
 
 
@@ -135,9 +140,15 @@ class LocalLake:
         retry_delay: int = 1,
         poll_wait: int = 1,
         log_level: str = "WARNING",
+        run_functions: bool = True,
     ) -> None:
-        self.template = Template.load(template_path, stack_name=stack_name, region=region, account=LOCAL_ACCOUNT,
-                                      parameters={"EnableVpc": "false"})
+        self.template = Template.load(
+            template_path,
+            stack_name=stack_name,
+            region=region,
+            account=LOCAL_ACCOUNT,
+            parameters={"EnableVpc": "false"},
+        )
         self.root = template_path.resolve().parent
         self.region = region
         self.moto_port = moto_port or free_port()
@@ -145,6 +156,7 @@ class LocalLake:
         self.retry_delay = retry_delay
         self.poll_wait = poll_wait
         self.log_level = log_level
+        self.run_functions = run_functions
         self.functions: dict[str, LocalFunction] = {}
         self.routes: list[Route] = []
         self._moto: ThreadedMotoServer | None = None
@@ -166,14 +178,27 @@ class LocalLake:
 
     def start(self) -> LocalLake:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's request log
+        # Metrics are off locally (no CloudWatch), so powertools would warn on every flush.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._moto.start()
         self._configure_process()
         self.provision()
         self._load_functions()
-        self._start_pollers()
-        self._start_api()
+        if self.run_functions:
+            self._start_pollers()
+            self._start_api()
         return self
+
+    def reset(self) -> None:
+        """Empty the emulator and provision the template again (between tests)."""
+        import urllib.request
+
+        urllib.request.urlopen(  # noqa: S310 - the local emulator's reset endpoint
+            urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=10
+        ).close()
+        self.errors.clear()
+        self.provision()
 
     def stop(self) -> None:
         self._stop.set()
@@ -192,8 +217,12 @@ class LocalLake:
         self.stop()
 
     def session(self) -> boto3.session.Session:
-        return boto3.session.Session(region_name=self.region, aws_access_key_id="cornlake-local",
-                                     aws_secret_access_key="cornlake-local", aws_session_token="cornlake-local")
+        return boto3.session.Session(
+            region_name=self.region,
+            aws_access_key_id="cornlake-local",
+            aws_secret_access_key="cornlake-local",
+            aws_session_token="cornlake-local",
+        )
 
     def client(self, service: str) -> Any:
         return self.session().client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
@@ -204,8 +233,14 @@ class LocalLake:
         from cornlake.settings import settings_for
 
         os.environ.update(LOCAL_ENV)
-        os.environ.update({"AWS_ENDPOINT_URL": self.endpoint, "AWS_DEFAULT_REGION": self.region,
-                           "AWS_REGION": self.region, "POWERTOOLS_LOG_LEVEL": self.log_level})
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": self.region,
+                "POWERTOOLS_LOG_LEVEL": self.log_level,
+            }
+        )
         aws.reset_clients()
         settings_for.cache_clear()
 
@@ -228,8 +263,12 @@ class LocalLake:
             props = t.properties(logical_id)
             if props["Protocol"] != "sqs":
                 continue
-            sns.subscribe(TopicArn=props["TopicArn"], Protocol="sqs", Endpoint=props["Endpoint"],
-                          Attributes={"RawMessageDelivery": str(props.get("RawMessageDelivery", False)).lower()})
+            sns.subscribe(
+                TopicArn=props["TopicArn"],
+                Protocol="sqs",
+                Endpoint=props["Endpoint"],
+                Attributes={"RawMessageDelivery": str(props.get("RawMessageDelivery", False)).lower()},
+            )
         for logical_id in t.of_type("AWS::S3::Bucket"):
             props = t.properties(logical_id)
             s3.create_bucket(Bucket=props["BucketName"])
@@ -237,7 +276,9 @@ class LocalLake:
             if queues:
                 s3.put_bucket_notification_configuration(
                     Bucket=props["BucketName"],
-                    NotificationConfiguration={"QueueConfigurations": [_queue_notification(q) for q in queues]},
+                    NotificationConfiguration={
+                        "QueueConfigurations": [_queue_notification(q) for q in queues]
+                    },
                 )
         for logical_id in t.of_type("AWS::Glue::Database"):
             glue.create_database(DatabaseInput=t.properties(logical_id)["DatabaseInput"])
@@ -255,12 +296,20 @@ class LocalLake:
                 if key.startswith("POWERTOOLS_LOG_LEVEL"):
                     continue
                 if env.get(key, value) != value:
-                    raise RuntimeError(f"{logical_id} sets {key}={value!r} but another function sets {env[key]!r}; "
-                                       "locally all functions share one process environment")
+                    raise RuntimeError(
+                        f"{logical_id} sets {key}={value!r} but another function sets {env[key]!r}; "
+                        "locally all functions share one process environment"
+                    )
                 env[key] = value
             self.functions[logical_id] = LocalFunction(
-                logical_id, props.get("FunctionName", logical_id), self.root / props["CodeUri"], props["Handler"],
-                int(props.get("MemorySize", 128)), int(props.get("Timeout", 3)), variables, props.get("Events", {}),
+                logical_id,
+                props.get("FunctionName", logical_id),
+                self.root / props["CodeUri"],
+                props["Handler"],
+                int(props.get("MemorySize", 128)),
+                int(props.get("Timeout", 3)),
+                variables,
+                props.get("Events", {}),
             )
         os.environ.update(env)
 
@@ -270,8 +319,12 @@ class LocalLake:
             for name, event in function.events.items():
                 if event["Type"] != "SQS":
                     continue
-                thread = threading.Thread(target=self._poll, args=(function, event["Properties"]),
-                                          name=f"poller-{function.logical_id}-{name}", daemon=True)
+                thread = threading.Thread(
+                    target=self._poll,
+                    args=(function, event["Properties"]),
+                    name=f"poller-{function.logical_id}-{name}",
+                    daemon=True,
+                )
                 thread.start()
                 self._threads.append(thread)
 
@@ -285,11 +338,23 @@ class LocalLake:
             with self._busy_lock:
                 self._busy += 1
             try:
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size, WaitTimeSeconds=self.poll_wait,
-                                               AttributeNames=["All"], MessageAttributeNames=["All"],
-                                               VisibilityTimeout=max(function.timeout, 30)).get("Messages", [])
+                messages = sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=batch_size,
+                    WaitTimeSeconds=self.poll_wait,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                    VisibilityTimeout=max(function.timeout, 30),
+                ).get("Messages", [])
                 if messages:
-                    self._deliver(sqs, url, queue_arn, function, messages, partial)
+                    self._deliver(
+                        sqs,
+                        url=url,
+                        queue_arn=queue_arn,
+                        function=function,
+                        messages=messages,
+                        partial=partial,
+                    )
             except Exception as err:  # noqa: BLE001 - a poller must survive and report, like Lambda's
                 self._record_error(function, err)
             finally:
@@ -298,8 +363,16 @@ class LocalLake:
             if not messages:
                 time.sleep(0.05)
 
-    def _deliver(self, sqs: Any, url: str, queue_arn: str, function: LocalFunction,
-                 messages: list[dict[str, Any]], partial: bool) -> None:
+    def _deliver(
+        self,
+        sqs: Any,
+        *,
+        url: str,
+        queue_arn: str,
+        function: LocalFunction,
+        messages: list[dict[str, Any]],
+        partial: bool,
+    ) -> None:
         event = {"Records": [_sqs_record(m, queue_arn, self.region) for m in messages]}
         failed: set[str] = set()
         try:
@@ -311,12 +384,15 @@ class LocalLake:
             failed = {m["MessageId"] for m in messages}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                            for i, m in enumerate(done)])
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
         for message in messages:
             if message["MessageId"] in failed:
-                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                              VisibilityTimeout=self.retry_delay)
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=self.retry_delay
+                )
 
     def _record_error(self, function: LocalFunction, err: Exception) -> None:
         lines = [line for line in str(err).strip().splitlines() if line.strip()]
@@ -329,20 +405,30 @@ class LocalLake:
         for function in self.functions.values():
             for event in function.events.values():
                 if event["Type"] == "SQS":
-                    urls.append(sqs.get_queue_url(QueueName=event["Properties"]["Queue"].rsplit(":", 1)[1])["QueueUrl"])
+                    urls.append(
+                        sqs.get_queue_url(QueueName=event["Properties"]["Queue"].rsplit(":", 1)[1])[
+                            "QueueUrl"
+                        ]
+                    )
         deadline = time.monotonic() + timeout
         quiet = 0
         while time.monotonic() < deadline:
             pending = 0
             for url in urls:
-                attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                    "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-                pending += int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+                attrs = sqs.get_queue_attributes(
+                    QueueUrl=url,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )["Attributes"]
+                pending += int(attrs["ApproximateNumberOfMessages"]) + int(
+                    attrs["ApproximateNumberOfMessagesNotVisible"]
+                )
             quiet = quiet + 1 if pending == 0 else 0
             if quiet >= 3:
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"the local lake did not go idle within {timeout}s; poller errors: {self.errors[-5:]}")
+        raise TimeoutError(
+            f"the local lake did not go idle within {timeout}s; poller errors: {self.errors[-5:]}"
+        )
 
     # -- API -----------------------------------------------------------------------------
     def _start_api(self) -> None:
@@ -382,24 +468,48 @@ class LocalLake:
         for route in self.routes:
             match = route.pattern.match(path)
             if match and route.method == method:
-                response = route.function.invoke(_api_event(route, method, path, query, match.groupdict(),
-                                                            dict(request.headers), body, request.client_address[0]))
+                event = _api_event(
+                    route,
+                    method=method,
+                    path=path,
+                    query=query,
+                    params=match.groupdict(),
+                    headers=dict(request.headers),
+                    body=body,
+                    client_ip=request.client_address[0],
+                )
+                try:
+                    response = route.function.invoke(event)
+                except Exception as err:  # noqa: BLE001 - API Gateway answers 502 when the function fails
+                    self._record_error(route.function, err)
+                    _reply(request, 502, {"message": "Internal server error"})
+                    return
                 data = response.get("body") or ""
                 raw = base64.b64decode(data) if response.get("isBase64Encoded") else data.encode()
                 _reply(request, int(response.get("statusCode", 200)), raw, response.get("headers", {}))
                 return
-        _reply(request, 403 if not any(r.pattern.match(path) for r in self.routes) else 405,
-               {"message": "Missing Authentication Token"})
+        _reply(
+            request,
+            403 if not any(r.pattern.match(path) for r in self.routes) else 405,
+            {"message": "Missing Authentication Token"},
+        )
 
     # -- facts for the CLI ---------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         env = os.environ
         return {
-            "target": "local", "endpoint": self.endpoint, "api_url": self.api_url, "region": self.region,
-            "stack_name": self.template.stack_name, "landing_bucket": env["LANDING_BUCKET"],
-            "raw_bucket": env["RAW_BUCKET"], "curated_bucket": env["CURATED_BUCKET"],
-            "quarantine_bucket": env["QUARANTINE_BUCKET"], "ops_bucket": env["OPS_BUCKET"],
-            "glue_database": env["GLUE_DATABASE"], "ops_glue_database": env["OPS_GLUE_DATABASE"],
+            "target": "local",
+            "endpoint": self.endpoint,
+            "api_url": self.api_url,
+            "region": self.region,
+            "stack_name": self.template.stack_name,
+            "landing_bucket": env["LANDING_BUCKET"],
+            "raw_bucket": env["RAW_BUCKET"],
+            "curated_bucket": env["CURATED_BUCKET"],
+            "quarantine_bucket": env["QUARANTINE_BUCKET"],
+            "ops_bucket": env["OPS_BUCKET"],
+            "glue_database": env["GLUE_DATABASE"],
+            "ops_glue_database": env["OPS_GLUE_DATABASE"],
             "workgroup": self.template.ref("AnalystWorkgroup"),
         }
 
@@ -419,9 +529,16 @@ def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[st
         "receiptHandle": message["ReceiptHandle"],
         "body": message["Body"],
         "attributes": message.get("Attributes", {}),
-        "messageAttributes": {k: {"stringValue": v.get("StringValue"), "binaryValue": v.get("BinaryValue"),
-                                  "stringListValues": [], "binaryListValues": [], "dataType": v["DataType"]}
-                              for k, v in attributes.items()},
+        "messageAttributes": {
+            k: {
+                "stringValue": v.get("StringValue"),
+                "binaryValue": v.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": v["DataType"],
+            }
+            for k, v in attributes.items()
+        },
         "md5OfBody": message.get("MD5OfBody", ""),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
@@ -429,13 +546,22 @@ def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[st
     }
 
 
-def _api_event(route: Route, method: str, path: str, query: str, params: dict[str, str],
-               headers: dict[str, str], body: bytes, client_ip: str) -> dict[str, Any]:
+def _api_event(
+    route: Route,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    body: bytes,
+    client_ip: str,
+) -> dict[str, Any]:
     try:
         text, encoded = body.decode("utf-8"), False
     except UnicodeDecodeError:
         text, encoded = base64.b64encode(body).decode(), True
-    pairs = [p.split("=", 1) + [""] for p in query.split("&") if p] if query else []
+    pairs = [[*p.split("=", 1), ""] for p in query.split("&") if p] if query else []
     return {
         "resource": route.template,
         "path": path,
@@ -447,19 +573,33 @@ def _api_event(route: Route, method: str, path: str, query: str, params: dict[st
         "pathParameters": params,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": route.template, "httpMethod": method, "path": f"/live{path}", "stage": "live",
-            "requestId": str(uuid.uuid4()), "accountId": LOCAL_ACCOUNT, "apiId": "local",
+            "resourcePath": route.template,
+            "httpMethod": method,
+            "path": f"/live{path}",
+            "stage": "live",
+            "requestId": str(uuid.uuid4()),
+            "accountId": LOCAL_ACCOUNT,
+            "apiId": "local",
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": client_ip, "userArn": f"arn:aws:iam::{LOCAL_ACCOUNT}:user/local-developer",
-                         "caller": "local-developer", "apiKeyId": None, "userAgent": headers.get("User-Agent", "")},
+            "identity": {
+                "sourceIp": client_ip,
+                "userArn": f"arn:aws:iam::{LOCAL_ACCOUNT}:user/local-developer",
+                "caller": "local-developer",
+                "apiKeyId": None,
+                "userAgent": headers.get("User-Agent", ""),
+            },
         },
         "body": text if body else None,
         "isBase64Encoded": encoded,
     }
 
 
-def _reply(request: BaseHTTPRequestHandler, status: int, body: bytes | dict[str, Any],
-           headers: dict[str, str] | None = None) -> None:
+def _reply(
+    request: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes | dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> None:
     data = json.dumps(body).encode() if isinstance(body, dict) else body
     request.send_response(status)
     for key, value in (headers or {"Content-Type": "application/json"}).items():

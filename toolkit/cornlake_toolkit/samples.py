@@ -13,12 +13,37 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 EVENT_TYPES = ("page_view", "click", "purchase", "signup")
-CITIES = (("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG"), ("Curitiba", "PR"),
-          ("Porto Alegre", "RS"), ("Salvador", "BA"), ("Recife", "PE"), ("Goiânia", "GO"), ("Belém", "PA"))
-PRODUCTS = ("Café torrado 500g", "Pão de queijo 1kg", "Açúcar cristal 5kg", "Farinha de mandioca 1kg",
-            "Guaraná 2L", "Feijão carioca 1kg", "Arroz agulhinha 5kg", "Doce de leite 400g")
-NAMES = ("Ana Souza", "João Silva", "Maria Oliveira", "José Santos", "Francisca Lima", "Antônio Pereira",
-         "Luíza Carvalho", "Conceição Araújo")
+CITIES = (
+    ("São Paulo", "SP"),
+    ("Rio de Janeiro", "RJ"),
+    ("Belo Horizonte", "MG"),
+    ("Curitiba", "PR"),
+    ("Porto Alegre", "RS"),
+    ("Salvador", "BA"),
+    ("Recife", "PE"),
+    ("Goiânia", "GO"),
+    ("Belém", "PA"),
+)
+PRODUCTS = (
+    "Café torrado 500g",
+    "Pão de queijo 1kg",
+    "Açúcar cristal 5kg",
+    "Farinha de mandioca 1kg",
+    "Guaraná 2L",
+    "Feijão carioca 1kg",
+    "Arroz agulhinha 5kg",
+    "Doce de leite 400g",
+)
+NAMES = (
+    "Ana Souza",
+    "João Silva",
+    "Maria Oliveira",
+    "José Santos",
+    "Francisca Lima",
+    "Antônio Pereira",
+    "Luíza Carvalho",
+    "Conceição Araújo",
+)
 BASE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
@@ -35,8 +60,11 @@ def event_lines(n: int, *, seed: int = 7, bad_every: int = 0) -> list[str]:
             "user_id": f"u{rng.randrange(10_000):05d}",
             "user_email": f"user{rng.randrange(10_000)}@example.com" if i % 4 == 0 else None,
             "amount": round(rng.uniform(5, 900), 2) if kind == "purchase" else None,
-            "device": {"os": rng.choice(("android", "ios", "web")), "app_version": f"3.{rng.randrange(9)}.0",
-                       "screen_width": rng.choice((390, 412, 1280, 1920))},
+            "device": {
+                "os": rng.choice(("android", "ios", "web")),
+                "app_version": f"3.{rng.randrange(9)}.0",
+                "screen_width": rng.choice((390, 412, 1280, 1920)),
+            },
             "tags": rng.sample(["promo", "novo", "recorrente", "app", "site"], k=rng.randrange(0, 3)),
         }
         if bad_every and i % bad_every == bad_every - 1:
@@ -53,7 +81,9 @@ def event_lines(n: int, *, seed: int = 7, bad_every: int = 0) -> list[str]:
 
 def vendas_csv(n: int, *, seed: int = 11, bad_every: int = 0) -> str:
     rng = random.Random(seed)
-    header = "id_venda;data_venda;registrada_em;cliente;Município;uf;produto;quantidade;valor_unitario;valor_total"
+    header = (
+        "id_venda;data_venda;registrada_em;cliente;Município;uf;produto;quantidade;valor_unitario;valor_total"
+    )
     rows = [header]
     for i in range(n):
         city, uf = CITIES[rng.randrange(len(CITIES))]
@@ -61,8 +91,18 @@ def vendas_csv(n: int, *, seed: int = 11, bad_every: int = 0) -> str:
         qty = rng.randrange(1, 30)
         unit = rng.randrange(150, 250_000) / 100
         total = round(qty * unit, 2)
-        fields = [str(100_000 + i), day.strftime("%d/%m/%Y"), f"{day:%d/%m/%Y} {rng.randrange(8, 22):02d}:{rng.randrange(60):02d}:00",
-                  rng.choice(NAMES), city, uf, rng.choice(PRODUCTS), str(qty), _br(unit), _br(total)]
+        fields = [
+            str(100_000 + i),
+            day.strftime("%d/%m/%Y"),
+            f"{day:%d/%m/%Y} {rng.randrange(8, 22):02d}:{rng.randrange(60):02d}:00",
+            rng.choice(NAMES),
+            city,
+            uf,
+            rng.choice(PRODUCTS),
+            str(qty),
+            _br(unit),
+            _br(total),
+        ]
         if bad_every and i % bad_every == bad_every - 1:
             bad = (i // bad_every) % 3
             if bad == 0:
@@ -85,9 +125,17 @@ def lojas_json(n: int, *, seed: int = 3) -> str:
     stores = []
     for i in range(n):
         city, uf = CITIES[i % len(CITIES)]
-        stores.append({"loja_id": i + 1, "nome": f"Mercado Milho Verde {city} {i + 1}", "municipio": city, "uf": uf,
-                       "inaugurada_em": f"20{10 + rng.randrange(15)}-0{1 + rng.randrange(9)}-1{rng.randrange(10)}",
-                       "ativa": rng.random() > 0.1, "area_m2": round(rng.uniform(80, 2500), 1)})
+        stores.append(
+            {
+                "loja_id": i + 1,
+                "nome": f"Mercado Milho Verde {city} {i + 1}",
+                "municipio": city,
+                "uf": uf,
+                "inaugurada_em": f"20{10 + rng.randrange(15)}-0{1 + rng.randrange(9)}-1{rng.randrange(10)}",
+                "ativa": rng.random() > 0.1,
+                "area_m2": round(rng.uniform(80, 2500), 1),
+            }
+        )
     return json.dumps(stores, ensure_ascii=False, indent=1)
 
 
