@@ -217,10 +217,6 @@ def _parse_columns(data: Any, path: str) -> tuple[Column, ...]:
         c = _Fields(item, path, f"columns[{i}]")
         c.unknown({"name", "type", "nullable", "description", "pii", "source_name"})
         name = _name(c, "name", "column")
-        if name.startswith("_"):
-            raise ContractError(
-                path, c.where("name"), "a name not starting with '_' (reserved for CornLake)", name
-            )
         try:
             dtype = parse_type(c.get("type", str, required=True))
         except TypeSyntaxError as err:

@@ -132,16 +132,17 @@ def iter_json_lines(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[Raw
 
 
 def _json_record(number: int, text: str) -> RawRecord:
+    raw = text.rstrip("\r\n")[:RAW_SNIPPET]
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        return RawRecord(number, None, text[:RAW_SNIPPET], f"invalid JSON: {err.msg} at column {err.colno}")
+        return RawRecord(number, None, raw, f"invalid JSON: {err.msg} at column {err.colno}")
     except RecursionError:
-        return RawRecord(number, None, text[:RAW_SNIPPET], "invalid JSON: nested too deeply")
+        return RawRecord(number, None, raw, "invalid JSON: nested too deeply")
     if not isinstance(value, dict):
         kind = "null" if value is None else type(value).__name__
-        return RawRecord(number, None, text[:RAW_SNIPPET], f"expected a JSON object, got {kind}")
-    return RawRecord(number, value, text.rstrip("\r\n")[:RAW_SNIPPET])
+        return RawRecord(number, None, raw, f"expected a JSON object, got {kind}")
+    return RawRecord(number, value, raw)
 
 
 class _TextCursor:

@@ -1,0 +1,83 @@
+"""Helpers for tests: events from events/, handlers loaded as Lambda loads them, S3 reads."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cornlake_toolkit.local import ROOT, LocalLake
+
+EVENTS = ROOT / "events"
+DATASETS = ROOT / "datasets"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return copy.deepcopy(json.loads((EVENTS / name).read_text(encoding="utf-8")))
+
+
+_HANDLERS: dict[str, ModuleType] = {}
+
+
+def handler_module(folder: str) -> ModuleType:
+    """A function's app.py, imported the way Lambda imports it (once per 'cold start')."""
+    if folder not in _HANDLERS:
+        spec = importlib.util.spec_from_file_location(f"handler_{folder}", ROOT / folder / "app.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _HANDLERS[folder] = module
+    return _HANDLERS[folder]
+
+
+class Context:
+    function_name = "test-function"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id = "test-request"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 60_000
+
+
+def invoke(folder: str, event: dict[str, Any]) -> Any:
+    return handler_module(folder).lambda_handler(event, Context())
+
+
+def list_keys(stack: LocalLake, bucket: str, prefix: str = "") -> list[str]:
+    s3 = stack.client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+def read_jsonl(stack: LocalLake, bucket: str, key: str) -> list[dict[str, Any]]:
+    body = stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    return [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+def run_records(stack: LocalLake, bucket: str, stage: str | None = None) -> list[dict[str, Any]]:
+    records = []
+    for key in list_keys(stack, bucket, "runs/"):
+        records += read_jsonl(stack, bucket, key)
+    return [r for r in records if stage is None or r["stage"] == stage]
+
+
+def sqs_event_from_queue(stack: LocalLake, queue_name: str, max_messages: int = 10) -> dict[str, Any]:
+    """Receive real messages (e.g. S3's own notifications) and wrap them as Lambda would."""
+    from cornlake_toolkit.local import _sqs_record
+
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=max_messages, AttributeNames=["All"])
+    messages = response.get("Messages", [])
+    records = [_sqs_record(m, arn, stack.region) for m in messages]
+    return {"Records": [r for r in records if "s3:TestEvent" not in r["body"]]}
+
+
+def sample(path: str) -> Path:
+    return DATASETS / path
