@@ -77,13 +77,15 @@ class Target:
         return json.dumps(asdict(self), indent=2)
 
 
-def write_local_state(facts: dict[str, Any], path: Path = STATE_FILE) -> Path:
+def write_local_state(facts: dict[str, Any], path: Path | None = None) -> Path:
+    path = path or STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(facts, indent=2), encoding="utf-8")
     return path
 
 
-def local_target(path: Path = STATE_FILE) -> Target:
+def local_target(path: Path | None = None) -> Target:
+    path = path or STATE_FILE
     if not path.exists():
         raise TargetError(
             f"no local lake is running (no {path}); start one with `cornlake local start` "
