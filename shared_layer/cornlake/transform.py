@@ -278,6 +278,7 @@ def run_transform(
         batch.rows_out,
         batch.rows_quarantined,
     )
+    record.bytes_in = outcome.bytes_in
     record.output_keys = [o.key for o in batch.objects] + (
         [outcome.quarantine_key] if outcome.quarantine_key else []
     )
