@@ -2,16 +2,16 @@
 
 Batches arrive from the curated topic through SQS. Tables are created or updated from the
 dataset contract (types, column comments, description); partitions are added through the
-Glue API. The ops tables (runs, quality results) are ensured once per cold start.
+Glue API. The ops tables (runs, quality results) are ensured on every batch.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cornlake import aws, catalog
 from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch
@@ -23,17 +23,10 @@ from cornlake.settings import settings_for
 REQUIRED = ("glue_database", "ops_glue_database", "ops_bucket")
 
 
-@cache
-def _ops_tables() -> list[str]:
-    settings = settings_for(*REQUIRED)
-    return catalog.ensure_ops_tables(
-        aws.glue(), database=settings.ops_glue_database, bucket=settings.ops_bucket
-    )
-
-
 def sync_record(record: SQSRecord) -> None:
     settings = settings_for(*REQUIRED)
-    _ops_tables()
+    # Two GetTable calls per batch keep the ops tables present even if someone dropped them.
+    catalog.ensure_ops_tables(aws.glue(), database=settings.ops_glue_database, bucket=settings.ops_bucket)
     batch = CuratedBatch.from_json(record.body)
     contract = registry().get(batch.source, batch.dataset)
     run = RunRecord(

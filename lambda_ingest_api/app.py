@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cornlake import aws, ingest
 from cornlake.contracts import registry
 from cornlake.errors import CornLakeError

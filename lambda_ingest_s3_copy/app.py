@@ -10,6 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cornlake import aws, ingest
 from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch, s3_objects

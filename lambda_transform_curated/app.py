@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cornlake import aws
 from cornlake.contracts import registry
 from cornlake.errors import TerminalError

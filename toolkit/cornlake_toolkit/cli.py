@@ -30,7 +30,6 @@ from cornlake import keys
 from cornlake.contracts import Contract, registry
 from cornlake.errors import CornLakeError
 from cornlake.settings import DEFAULT_MAX_BODY_BYTES
-
 from cornlake_toolkit.sql import AthenaEngine, LocalSqlEngine, QueryError, QueryResult
 from cornlake_toolkit.target import Target, TargetError, resolve, write_local_state
 

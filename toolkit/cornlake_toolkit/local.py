@@ -196,9 +196,8 @@ class LocalLake:
         """Empty the emulator and provision the template again (between tests)."""
         import urllib.request
 
-        urllib.request.urlopen(  # noqa: S310 - the local emulator's reset endpoint
-            urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=10
-        ).close()
+        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - the emulator's own http endpoint
         self.errors.clear()
         self.provision()
 

@@ -58,7 +58,10 @@ def report(sizes: list[FunctionSize]) -> str:
     lines = [f"{'function':<24} {'code MB':>8} {'layers MB':>10} {'total MB':>9}  limit 250 MB"]
     for s in sizes:
         verdict = "ok" if s.within_limit else "OVER THE LIMIT"
-        lines.append(f"{s.function:<24} {s.code_bytes / mb:>8.1f} {s.layer_bytes / mb:>10.1f} {s.total / mb:>9.1f}  {verdict}")
+        lines.append(
+            f"{s.function:<24} {s.code_bytes / mb:>8.1f} {s.layer_bytes / mb:>10.1f} "
+            f"{s.total / mb:>9.1f}  {verdict}"
+        )
     return "\n".join(lines)
 
 

@@ -1,0 +1,170 @@
+"""End to end through the local runtime: HTTP POST or landing upload in, SQL answer out,
+with Lambda's SQS semantics (partial failures, retries, DLQ) doing the delivery."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from cornlake import transform
+from cornlake_toolkit import cli, target
+from cornlake_toolkit.local import LocalLake
+from cornlake_toolkit.samples import vendas_csv
+from cornlake_toolkit.sql import LocalSqlEngine
+from helpers import list_keys, sample
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def lake() -> Iterator[LocalLake]:
+    with LocalLake(log_level="ERROR") as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(lake: LocalLake) -> LocalLake:
+    lake.wait_until_idle(timeout=60)
+    lake.reset()
+    return lake
+
+
+def sql(lake: LocalLake, text: str) -> list[tuple[Any, ...]]:
+    names = lake.describe()
+    with LocalSqlEngine(lake.client("glue"), lake.client("s3"), names["glue_database"]) as engine:
+        return engine.query(text).rows
+
+
+def http_post(lake: LocalLake, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        lake.api_url + path, data=body, headers={"Content-Type": content_type}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_http_post_to_sql_answer(fresh: LocalLake) -> None:
+    status, body = http_post(
+        fresh,
+        "/v1/ingest/app/events",
+        sample("app/samples/events.jsonl").read_bytes(),
+        "application/x-ndjson",
+    )
+    assert status == 202 and body["records"] == 60
+    fresh.wait_until_idle(timeout=60)
+    assert sql(fresh, "SELECT count(*) FROM app_events") == [(57,)]
+    by_os = dict(sql(fresh, "SELECT device.os, count(*) FROM app_events GROUP BY 1"))
+    assert sum(by_os.values()) == 57 and set(by_os) == {"android", "ios", "web"}
+    revenue = sql(fresh, "SELECT sum(amount) FROM app_events WHERE event_type = 'purchase'")[0][0]
+    assert revenue > 0
+    assert fresh.errors == []
+
+
+def test_landing_upload_to_sql_answer_with_counts_that_add_up(fresh: LocalLake) -> None:
+    names = fresh.describe()
+    data = vendas_csv(500, seed=5, bad_every=50)
+    fresh.client("s3").put_object(
+        Bucket=names["landing_bucket"], Key="erp/vendas/vendas.csv", Body=data.encode("latin-1")
+    )
+    fresh.wait_until_idle(timeout=60)
+    good = [line.split(";") for line in data.splitlines()[1:]]
+    good = [f for f in good if len(f) == 10 and f[1] != "31/02/2026" and f[7] != "dez"]
+    expected = sum(Decimal(f[9].replace(".", "").replace(",", ".")) for f in good)
+    assert sql(fresh, "SELECT count(*), sum(valor_total) FROM erp_vendas") == [(len(good), expected)]
+    counts = sql(
+        fresh,
+        f"SELECT sum(rows_in), sum(rows_out), sum(rows_quarantined) FROM {names['ops_glue_database']}.runs "
+        "WHERE stage = 'transform'",
+    )
+    assert counts == [(500, len(good), 500 - len(good))]
+    stages = dict(sql(fresh, f"SELECT stage, count(*) FROM {names['ops_glue_database']}.runs GROUP BY 1"))
+    assert stages == {"ingest_s3_copy": 1, "transform": 1, "catalog": 1, "quality": 1}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type", "status", "error"),
+    [
+        ("/v1/ingest/app/nope", b"{}", "application/json", 404, "unknown_dataset"),
+        ("/v1/ingest/app/ev..ents", b"{}", "application/json", 400, "unsafe_name"),
+        ("/v1/ingest/app/events", b"{}", "text/plain", 415, "unsupported_media_type"),
+        ("/v1/ingest/app/events", b'{"a":', "application/json", 400, "malformed_body"),
+    ],
+)
+def test_http_errors_through_the_local_api(
+    fresh: LocalLake, path: str, body: bytes, content_type: str, status: int, error: str
+) -> None:
+    got, answer = http_post(fresh, path, body, content_type)
+    assert (got, answer["error"]) == (status, error)
+    assert answer["message"] and answer["hint"]
+
+
+def test_unknown_route_answers_like_api_gateway(fresh: LocalLake) -> None:
+    status, answer = http_post(fresh, "/v2/whatever", b"{}", "application/json")
+    assert status == 403 and answer["message"] == "Missing Authentication Token"
+
+
+def test_a_poison_message_is_retried_then_moved_to_the_dlq(fresh: LocalLake) -> None:
+    names = fresh.describe()
+    s3, sqs = fresh.client("s3"), fresh.client("sqs")
+    poison = "source=ref/dataset=lojas/ingest_date=2026-11-20/20261120T120000Z-00000000dead-lojas.json"
+    fine = "source=ref/dataset=lojas/ingest_date=2026-11-20/20261120T120000Z-00000000beef-lojas.json"
+    real = transform.transform_object
+    attempts: list[str] = []
+
+    def fail_poison(s3_client: Any, contract: Any, **kwargs: Any) -> Any:
+        if kwargs["key"] == poison:
+            attempts.append(kwargs["key"])
+            raise ConnectionResetError("connection reset by peer")
+        return real(s3_client, contract, **kwargs)
+
+    with mock.patch.object(transform, "transform_object", side_effect=fail_poison):
+        for key in (poison, fine):
+            s3.put_object(
+                Bucket=names["raw_bucket"], Key=key, Body=sample("ref/samples/lojas.json").read_bytes()
+            )
+        fresh.wait_until_idle(timeout=60)
+    dlq = sqs.get_queue_url(QueueName="cornlake-local-transform-dlq")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(messages) == 1 and "00000000dead" in messages[0]["Body"]
+    assert len(attempts) == 3  # maxReceiveCount in template.yaml
+    assert len(list_keys(fresh, names["curated_bucket"])) == 1  # the other file went through
+    assert any("ConnectionResetError" in e or "connection reset" in e for e in fresh.errors)
+
+
+def test_cli_verbs_against_the_local_lake(
+    fresh: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target.write_local_state(fresh.describe(), tmp_path / "local.json")
+    monkeypatch.setattr(target, "STATE_FILE", tmp_path / "local.json")
+    assert (
+        cli.main(["ingest", str(sample("ref/samples/lojas.json")), "--source", "ref", "--dataset", "lojas"])
+        == 0
+    )
+    assert (
+        cli.main(["push", str(sample("app/samples/events.jsonl")), "--source", "app", "--dataset", "events"])
+        == 0
+    )
+    fresh.wait_until_idle(timeout=60)
+    capsys.readouterr()
+    assert cli.main(["query", "SELECT count(*) AS lojas FROM ref_lojas", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"lojas": 12}]
+    assert cli.main(["runs", "--format", "csv"]) == 0
+    assert "transform,succeeded,ref,lojas,12,12,0" in capsys.readouterr().out
+    assert cli.main(["describe", "erp/vendas"]) == 0
+    assert "decimal(14,2)" in capsys.readouterr().out
+    assert (
+        cli.main(["push", str(sample("erp/samples/vendas.csv")), "--source", "erp", "--dataset", "nope"]) == 1
+    )
+    assert cli.main(["query", "SELECT * FROM missing_table"]) == 2
+    assert "not in the catalog" in capsys.readouterr().err
