@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 JSON_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "application/json-seq")
 MULTIPART_THRESHOLD = 5 * 1024**3  # S3's single-request CopyObject limit
 PART_SIZE = 512 * 1024**2
+MAX_PARTS = 10_000
 _DECODER = json.JSONDecoder()
 
 
@@ -238,6 +239,11 @@ def copy_landing_object(
     return CopyOutcome(key, raw_key=target, size=size)
 
 
+def part_size_for(size: int, preferred: int = PART_SIZE) -> int:
+    """The preferred part size, grown when needed so no copy takes more than S3's 10,000 parts."""
+    return max(preferred, -(-size // MAX_PARTS))
+
+
 def multipart_copy(
     s3: S3Client,
     *,
@@ -250,6 +256,7 @@ def multipart_copy(
     part_size: int = PART_SIZE,
 ) -> None:
     """Copy an object over 5 GB with UploadPartCopy; abort the upload on any failure."""
+    part_size = part_size_for(size, part_size)
     upload = s3.create_multipart_upload(Bucket=bucket, Key=key, Metadata=metadata, ChecksumAlgorithm="SHA256")
     parts: list[dict[str, Any]] = []
     try:

@@ -107,3 +107,23 @@ def test_quality_passes_on_clean_data(stack: LocalLake, names: dict[str, Any]) -
     invoke("lambda_data_quality", load_event("quality_sqs.json"))
     [run] = run_records(stack, names["ops_bucket"], "quality")
     assert run["status"] == "succeeded"
+
+
+def test_provision_external_creates_the_template_on_any_endpoint(stack: LocalLake) -> None:
+    from moto.server import ThreadedMotoServer
+
+    from cornlake_toolkit.local import free_port, provision_external
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        provision_external(f"http://127.0.0.1:{port}")
+        facts = provision_external(f"http://127.0.0.1:{port}")  # re-running is harmless
+        lake = LocalLake(external_endpoint=f"http://127.0.0.1:{port}", run_functions=False)
+        buckets = {b["Name"] for b in lake.client("s3").list_buckets()["Buckets"]}
+        assert {facts["raw_bucket"], facts["curated_bucket"], facts["landing_bucket"]} <= buckets
+        dbs = {d["Name"] for d in lake.client("glue").get_databases()["DatabaseList"]}
+        assert dbs == {"cornlake_local", "cornlake_local_ops"}
+    finally:
+        server.stop()

@@ -111,6 +111,16 @@ def cmd_local_start(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_local_provision(args: argparse.Namespace) -> int:
+    from cornlake_toolkit.local import provision_external
+
+    facts = provision_external(args.endpoint, region=args.region or "us-east-1")
+    path = write_local_state(facts)
+    _say(f"provisioned template.yaml's buckets, queues, topics and Glue databases on {args.endpoint}")
+    _say(f"wrote {path}; `cornlake ingest`, `query` and the rest now use that endpoint")
+    return 0
+
+
 def cmd_ingest(args: argparse.Namespace, target: Target) -> int:
     path = Path(args.file)
     name = args.name or path.name
@@ -270,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--moto-port", type=int, default=4566)
     start.add_argument("--api-port", type=int, default=3000)
     start.add_argument("--log-level", default="WARNING")
+    provision = local.add_parser("provision", help="create the template's resources on an emulator you run")
+    provision.add_argument("--endpoint", required=True, help="e.g. http://localhost:5000 (docker compose up)")
 
     for name, helptext in (
         ("ingest", "upload a file to the landing bucket"),
@@ -310,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "local":
-            return cmd_local_start(args)
+            return cmd_local_provision(args) if args.local_command == "provision" else cmd_local_start(args)
         if args.command == "demo":
             return cmd_demo(args)
         if args.command in UNTARGETED:

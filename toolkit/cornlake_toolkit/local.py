@@ -141,6 +141,7 @@ class LocalLake:
         poll_wait: int = 1,
         log_level: str = "WARNING",
         run_functions: bool = True,
+        external_endpoint: str = "",
     ) -> None:
         self.template = Template.load(
             template_path,
@@ -157,6 +158,7 @@ class LocalLake:
         self.poll_wait = poll_wait
         self.log_level = log_level
         self.run_functions = run_functions
+        self.external_endpoint = external_endpoint
         self.functions: dict[str, LocalFunction] = {}
         self.routes: list[Route] = []
         self._moto: ThreadedMotoServer | None = None
@@ -172,7 +174,7 @@ class LocalLake:
     # -- lifecycle -----------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.moto_port}"
+        return self.external_endpoint or f"http://127.0.0.1:{self.moto_port}"
 
     @property
     def api_url(self) -> str:
@@ -287,11 +289,14 @@ class LocalLake:
                     },
                 )
         for logical_id in t.of_type("AWS::Glue::Database"):
-            glue.create_database(DatabaseInput=t.properties(logical_id)["DatabaseInput"])
+            with contextlib.suppress(glue.exceptions.AlreadyExistsException):  # provisioning is re-runnable
+                glue.create_database(DatabaseInput=t.properties(logical_id)["DatabaseInput"])
         athena = self.client("athena")
+        existing = {w["Name"] for w in athena.list_work_groups()["WorkGroups"]}
         for logical_id in t.of_type("AWS::Athena::WorkGroup"):
             props = t.properties(logical_id)
-            athena.create_work_group(Name=props["Name"], Description=props.get("Description", ""))
+            if props["Name"] not in existing:
+                athena.create_work_group(Name=props["Name"], Description=props.get("Description", ""))
 
     def _load_functions(self) -> None:
         env: dict[str, str] = {}
@@ -613,6 +618,14 @@ def _reply(
     request.send_header("Content-Length", str(len(data)))
     request.end_headers()
     request.wfile.write(data)
+
+
+def provision_external(endpoint: str, *, region: str = "us-east-1") -> dict[str, Any]:
+    """Create template.yaml's resources on an emulator someone else runs (docker-compose.yml)."""
+    lake = LocalLake(region=region, external_endpoint=endpoint, run_functions=False)
+    lake.provision()
+    lake._load_functions()
+    return lake.describe()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,81 @@
+"""Lambda's limits checked against the template and the code, and the Docker-based local
+setup (docker-compose.yml, env.local.json, events/) checked against the template."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from cornlake import ingest
+from cornlake.settings import DEFAULT_MAX_BODY_BYTES
+from cornlake_toolkit.cfn import Template
+from cornlake_toolkit.local import ROOT
+
+LAMBDA_SYNC_PAYLOAD = 6 * 1024 * 1024
+HEADROOM_FOR_HEADERS = 256 * 1024
+
+
+def template() -> Template:
+    return Template.load(ROOT / "template.yaml", parameters={"EnableVpc": "false"})
+
+
+def test_largest_api_body_fits_lambdas_payload_even_base64_encoded() -> None:
+    params = template().document["Parameters"]["MaxBodyBytes"]
+    assert params["Default"] == DEFAULT_MAX_BODY_BYTES
+    assert params["MaxValue"] * 4 / 3 + HEADROOM_FOR_HEADERS < LAMBDA_SYNC_PAYLOAD
+
+
+def test_timeouts_and_visibility_follow_lambdas_rules() -> None:
+    t = template()
+    queues = {p["QueueName"]: p for p in (t.properties(q) for q in t.of_type("AWS::SQS::Queue"))}
+    for logical_id in t.of_type("AWS::Serverless::Function"):
+        props = t.properties(logical_id)
+        assert props["Timeout"] <= 900, logical_id
+        assert props.get("MemorySize", 128) <= 10240, logical_id
+        for event in props.get("Events", {}).values():
+            if event["Type"] == "SQS":
+                queue = queues[event["Properties"]["Queue"].rsplit(":", 1)[1]]
+                assert int(queue["VisibilityTimeout"]) >= 6 * props["Timeout"], logical_id
+                assert "RedrivePolicy" in queue, f"{logical_id}'s queue has no DLQ"
+                assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_copies_switch_to_multipart_at_s3s_single_request_limit() -> None:
+    assert ingest.MULTIPART_THRESHOLD == 5 * 1024**3
+    assert 5 * 1024**2 <= ingest.PART_SIZE <= 5 * 1024**3
+    largest_object = 5 * 1024**4
+    assert ingest.part_size_for(largest_object) * ingest.MAX_PARTS >= largest_object
+    assert ingest.part_size_for(largest_object) <= 5 * 1024**3
+    assert ingest.part_size_for(6 * 1024**3) == ingest.PART_SIZE
+
+
+def test_env_local_json_overrides_only_variables_the_template_declares() -> None:
+    t = template()
+    declared: dict[str, str] = {}
+    for logical_id in t.of_type("AWS::Serverless::Function"):
+        declared |= t.properties(logical_id)["Environment"]["Variables"]
+    local = json.loads((ROOT / "env.local.json").read_text())["Parameters"]
+    endpoint = local.pop("AWS_ENDPOINT_URL")
+    for name, value in local.items():
+        assert declared[name] == value, name  # same names the local runtime provisions
+    globals_env = t.document["Globals"]["Function"]["Environment"]["Variables"]
+    assert "AWS_ENDPOINT_URL" in globals_env  # declared, so `sam local invoke --env-vars` may set it
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    ports = compose["services"]["moto"]["ports"]
+    assert any(endpoint.endswith(":" + p.split(":")[0]) for p in ports)
+    assert ":" in compose["services"]["moto"]["image"] and not compose["services"]["moto"]["image"].endswith(
+        ":latest"
+    )
+
+
+def test_event_files_name_the_local_stacks_resources() -> None:
+    t = template()
+    buckets = {t.properties(b)["BucketName"] for b in t.of_type("AWS::S3::Bucket")}
+    for name in ("ingest_s3_copy_sqs.json", "transform_sqs.json"):
+        event = json.loads((ROOT / "events" / name).read_text())
+        body = json.loads(event["Records"][0]["body"])
+        assert body["Records"][0]["s3"]["bucket"]["name"] in buckets
+    for name in ("catalog_sqs.json", "quality_sqs.json"):
+        body = json.loads(json.loads((ROOT / "events" / name).read_text())["Records"][0]["body"])
+        assert body["curated_bucket"] in buckets
