@@ -6,6 +6,7 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 # sam build needs the Lambda runtime's Python (3.12) on PATH; pyenv users get it this way.
 SAM_PYENV := 3.11.7:3.12.1
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help venv test lint typecheck template-check unit integration e2e demo build size-check bench clean
 
@@ -47,14 +48,14 @@ integration: venv
 e2e: venv
 	$(BIN)/pytest tests/e2e -q
 
-test: lint typecheck template-check
+test: lint typecheck template-check size-check
 	$(BIN)/pytest -q
 
 build: venv $(SAM_VENV)/bin/sam
-	PYENV_VERSION=$(SAM_PYENV) PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
-	$(BIN)/python -m cornlake_toolkit.sizecheck .aws-sam/build
+	PYENV_VERSION=$(SAM_PYENV) $(SAM_VENV)/bin/sam build --template template.yaml
 
 size-check: build
+	$(BIN)/python -m cornlake_toolkit.sizecheck .aws-sam/build
 
 demo: venv
 	$(BIN)/cornlake demo
