@@ -28,6 +28,11 @@ $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet "aws-sam-cli==1.170.0"
 
+# checkov pins its own dependencies tightly, so it gets a virtual environment of its own.
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet "checkov==3.3.30"
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -35,9 +40,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-template-check: venv $(SAM_VENV)/bin/sam
+template-check: venv $(SAM_VENV)/bin/sam $(CHECKOV_VENV)/bin/checkov
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact --quiet
 
 unit: venv
 	$(BIN)/pytest tests/unit -q

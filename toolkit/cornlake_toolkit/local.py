@@ -507,7 +507,7 @@ class LocalLake:
 
     # -- facts for the CLI ---------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
-        env = os.environ
+        env = self.template.properties("IngestApiFunction")["Environment"]["Variables"]
         return {
             "target": "local",
             "endpoint": self.endpoint,

@@ -1,0 +1,302 @@
+"""Least privilege, proven by behaviour: each role from template.yaml is created in moto with
+IAM enforcement on, assumed, and made to do its job and then everything else.
+
+moto enforces identity policies with resources for S3, SQS, IAM and STS; for Glue it checks
+only the action, against the resource "*". So the Glue statements are loaded with "*" as
+their resource, and the Glue assertions here are about which actions a role has; the Glue
+resources themselves are checked by reading the template (test_glue_grants_name_*). KMS
+and bucket policies are not evaluated by moto: the key policy and the raw bucket's write
+guard are checked by reading the template (test_template_guards_*).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from cornlake_toolkit.cfn import Template
+from cornlake_toolkit.local import LOCAL_ACCOUNT, ROOT, LocalLake, free_port
+
+REGION = "us-east-1"
+TESTER_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{LOCAL_ACCOUNT}:user/permission-tester"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+class Enforced:
+    def __init__(self, endpoint: str, lake: LocalLake, keys: dict[str, str]) -> None:
+        self.endpoint, self.lake, self.keys = endpoint, lake, keys
+        self.names = lake.describe()
+
+    def session(self, role: str) -> boto3.session.Session:
+        sts = boto3.client("sts", endpoint_url=self.endpoint, region_name=REGION, **self.keys)
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{role}", RoleSessionName="test")
+        c = creds["Credentials"]
+        return boto3.session.Session(
+            aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"],
+            aws_session_token=c["SessionToken"],
+            region_name=REGION,
+        )
+
+    def clients(self, role: str) -> dict[str, Any]:
+        session = self.session(role)
+        return {
+            s: session.client(s, endpoint_url=self.endpoint) for s in ("s3", "sqs", "glue", "sns", "athena")
+        }
+
+    def queue_url(self, name: str) -> str:
+        return f"{self.endpoint}/{LOCAL_ACCOUNT}/cornlake-local-{name}"
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"moto server at {url} did not start")
+
+
+@pytest.fixture(scope="module")
+def enforced() -> Iterator[Enforced]:
+    port = free_port()
+    # A separate process: IAM enforcement is a process-wide moto setting.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{endpoint}/moto-api/")
+        lake = LocalLake(external_endpoint=endpoint, run_functions=False)
+        lake.provision()
+        names = lake.describe()
+        template = Template.load(ROOT / "template.yaml", parameters={"EnableVpc": "false"})
+        iam = lake.client("iam")
+        for logical_id in template.of_type("AWS::IAM::Role"):
+            props = template.properties(logical_id)
+            # The tester stands in for Lambda (or an analyst), so it replaces the trust policy;
+            # the permission policies are the template's (Glue resources widened, see above).
+            iam.create_role(
+                RoleName=props.get("RoleName", logical_id), AssumeRolePolicyDocument=json.dumps(TESTER_TRUST)
+            )
+            for policy in props.get("Policies", []):
+                iam.put_role_policy(
+                    RoleName=props.get("RoleName", logical_id),
+                    PolicyName=policy["PolicyName"],
+                    PolicyDocument=json.dumps(_glue_actions_only(policy["PolicyDocument"])),
+                )
+        iam.create_user(UserName="permission-tester")
+        iam.put_user_policy(
+            UserName="permission-tester",
+            PolicyName="assume",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+                }
+            ),
+        )
+        key = iam.create_access_key(UserName="permission-tester")["AccessKey"]
+        s3 = lake.client("s3")
+        for bucket, obj in (
+            ("raw_bucket", "source=erp/dataset=vendas/ingest_date=2026-11-20/x-a.csv"),
+            ("curated_bucket", "source=erp/dataset=vendas/mes_venda=2026-11/part-x.parquet"),
+            ("quarantine_bucket", "source=erp/dataset=vendas/ingest_date=2026-11-20/x.jsonl"),
+            ("landing_bucket", "erp/vendas/a.csv"),
+            ("ops_bucket", "runs/run_date=2026-11-20/x.json"),
+        ):
+            s3.put_object(Bucket=names[bucket], Key=obj, Body=b"data")
+        # From here on every request must be signed by a known identity and allowed by its policies.
+        enforce = urllib.request.Request(
+            f"{endpoint}/moto-api/reset-auth",
+            data=b"0",
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        urllib.request.urlopen(enforce, timeout=10).close()
+        yield Enforced(
+            endpoint,
+            lake,
+            {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _glue_actions_only(document: dict[str, Any]) -> dict[str, Any]:
+    statements = []
+    for statement in document["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        glue_only = all(a.startswith("glue:") for a in actions)
+        statements.append({**statement, "Resource": "*"} if glue_only else statement)
+    return {**document, "Statement": statements}
+
+
+def allowed(action: Callable[[], Any]) -> None:
+    action()
+
+
+def denied(action: Callable[[], Any]) -> None:
+    with pytest.raises(ClientError) as caught:
+        action()
+    error = caught.value.response["Error"]
+    # S3 says AccessDenied; moto's SQS JSON protocol surfaces the 403 with the IAM message.
+    assert error["Code"] in {"AccessDenied", "AccessDeniedException"} or (
+        error["Code"] == "403" and "is not authorized to perform" in str(caught.value)
+    ), caught.value
+
+
+RAW_KEY = "source=erp/dataset=vendas/ingest_date=2026-11-20/x-a.csv"
+CURATED_KEY = "source=erp/dataset=vendas/mes_venda=2026-11/part-x.parquet"
+QUARANTINE_KEY = "source=erp/dataset=vendas/ingest_date=2026-11-20/x.jsonl"
+
+
+def test_ingest_api_lands_raw_and_reads_nothing(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-ingest-api"), enforced.names
+    allowed(
+        lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key="source=app/dataset=events/x.json", Body=b"{}")
+    )
+    allowed(lambda: c["s3"].put_object(Bucket=n["quarantine_bucket"], Key="_rejected/api/x.body", Body=b"x"))
+    allowed(
+        lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="runs/run_date=2026-11-20/a.json", Body=b"{}")
+    )
+    denied(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key="elsewhere/x.json", Body=b"{}"))
+    denied(lambda: c["s3"].put_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY, Body=b"x"))
+    denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+
+
+def test_ingest_copy_moves_landing_files_into_raw_only(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-ingest-s3-copy"), enforced.names
+    allowed(lambda: c["s3"].get_object(Bucket=n["landing_bucket"], Key="erp/vendas/a.csv"))
+    allowed(lambda: c["s3"].put_object(Bucket=n["landing_bucket"], Key="_rejected/erp/x.csv", Body=b"x"))
+    allowed(
+        lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key="source=erp/dataset=vendas/y.csv", Body=b"x")
+    )
+    allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("ingest-copy")))
+    denied(lambda: c["s3"].put_object(Bucket=n["landing_bucket"], Key="erp/vendas/b.csv", Body=b"x"))
+    denied(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+
+
+def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-transform-curated"), enforced.names
+    allowed(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    allowed(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    allowed(lambda: c["s3"].put_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY, Body=b"x"))
+    allowed(lambda: c["s3"].delete_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
+    allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+    denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key=RAW_KEY, Body=b"overwrite"))
+    denied(lambda: c["s3"].get_object(Bucket=n["landing_bucket"], Key="erp/vendas/a.csv"))
+    denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("catalog")))
+    denied(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "t"}))
+
+
+def test_catalog_manages_tables_and_cannot_write_data(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-catalog-sync"), enforced.names
+    allowed(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "perm_check"}))
+    allowed(lambda: c["glue"].get_table(DatabaseName="cornlake_local", Name="perm_check"))
+    allowed(
+        lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="runs/run_date=2026-11-20/b.json", Body=b"{}")
+    )
+    allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("catalog")))
+    denied(lambda: c["glue"].delete_table(DatabaseName="cornlake_local", Name="perm_check"))
+    denied(lambda: c["glue"].delete_database(Name="cornlake_local"))
+    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="quality_results/x.json", Body=b"{}"))
+
+
+def test_quality_reads_curated_and_writes_results_only(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-data-quality"), enforced.names
+    allowed(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    allowed(
+        lambda: c["s3"].put_object(
+            Bucket=n["ops_bucket"], Key="quality_results/run_date=x/q.json", Body=b"{}"
+        )
+    )
+    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].get_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
+
+
+def test_analyst_reads_curated_and_ops_only(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-analyst"), enforced.names
+    allowed(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["curated_bucket"]))
+    allowed(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key="runs/run_date=2026-11-20/x.json"))
+    allowed(lambda: c["glue"].get_tables(DatabaseName="cornlake_local"))
+    denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].list_objects_v2(Bucket=n["raw_bucket"]))
+    denied(lambda: c["s3"].get_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
+    denied(lambda: c["s3"].get_object(Bucket=n["landing_bucket"], Key="erp/vendas/a.csv"))
+    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    denied(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "x"}))
+    denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+
+
+def test_template_guards_raw_writes_and_key_use_by_name() -> None:
+    template = Template.load(
+        ROOT / "template.yaml", stack_name="cornlake-prod", parameters={"EnableVpc": "false"}
+    )
+    raw_policy = template.properties("RawBucketPolicy")["PolicyDocument"]["Statement"]
+    guard = next(s for s in raw_policy if s["Sid"] == "OnlyIngestionWritesRaw")
+    writers = guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    roles = {
+        template.properties(r)["RoleName"]
+        for r in template.of_type("AWS::IAM::Role")
+        if "RoleName" in template.properties(r)
+    }
+    assert {w.rsplit("/", 1)[1] for w in writers} == {
+        "cornlake-prod-ingest-api",
+        "cornlake-prod-ingest-s3-copy",
+    }
+    assert {w.rsplit("/", 1)[1] for w in writers} <= roles
+    key_policy = template.properties("LakeKey")["KeyPolicy"]["Statement"]
+    admin = next(s for s in key_policy if s["Sid"] == "AccountAdministersTheKey")
+    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"} & set(admin["Action"])
+    use = next(s for s in key_policy if s["Sid"] == "StackRolesUseTheKey")
+    assert use["Condition"]["ArnLike"]["aws:PrincipalArn"].endswith(":role/cornlake-prod-*")
+    assert all(name.startswith("cornlake-prod-") for name in roles if name != "VpcFlowLogRole")
+
+
+def test_glue_grants_name_the_stacks_databases_only() -> None:
+    template = Template.load(
+        ROOT / "template.yaml", stack_name="cornlake-prod", parameters={"EnableVpc": "false"}
+    )
+    for role in ("CatalogRole", "AnalystRole"):
+        for policy in template.properties(role)["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                if any(a.startswith("glue:") for a in actions):
+                    resources = statement["Resource"]
+                    assert all(":catalog" in r or "/cornlake_prod" in r for r in resources), resources
+                    assert "*" not in resources
