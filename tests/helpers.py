@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cornlake_toolkit.local import ROOT, LocalLake
+from cornlake_toolkit.local import ROOT, LocalLake, free_port
 
 EVENTS = ROOT / "events"
 DATASETS = ROOT / "datasets"
@@ -81,3 +87,28 @@ def sqs_event_from_queue(stack: LocalLake, queue_name: str, max_messages: int = 
 
 def sample(path: str) -> Path:
     return DATASETS / path
+
+
+@contextlib.contextmanager
+def moto_process() -> Iterator[str]:
+    """A moto server in its own process (its own state and settings); yields its endpoint."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"moto server at {endpoint} did not start")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -13,18 +14,25 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+
+def _config() -> Config:
+    """Standard retries; path-style S3 when an emulator endpoint is set (LocalStack, moto)."""
+    emulated = any(os.environ.get(v) for v in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"))
+    return _BASE_CONFIG.merge(Config(s3={"addressing_style": "path" if emulated else "auto"}))
+
+
+_BASE_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
 
 @cache
 def _client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=_config())  # type: ignore[call-overload]
 
 
 def client(service: str, session: boto3.session.Session | None = None) -> Any:
     """A client for ``service``; cached per process unless a session is given."""
     if session is not None:
-        return session.client(service, config=_CONFIG)  # type: ignore[call-overload]
+        return session.client(service, config=_config())  # type: ignore[call-overload]
     return _client(service)
 
 

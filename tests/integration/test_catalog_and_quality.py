@@ -109,21 +109,21 @@ def test_quality_passes_on_clean_data(stack: LocalLake, names: dict[str, Any]) -
     assert run["status"] == "succeeded"
 
 
-def test_provision_external_creates_the_template_on_any_endpoint(stack: LocalLake) -> None:
-    from moto.server import ThreadedMotoServer
+def test_provision_external_splits_services_like_docker_compose(stack: LocalLake) -> None:
+    from cornlake_toolkit.local import provision_external
+    from helpers import moto_process
 
-    from cornlake_toolkit.local import free_port, provision_external
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        provision_external(f"http://127.0.0.1:{port}")
-        facts = provision_external(f"http://127.0.0.1:{port}")  # re-running is harmless
-        lake = LocalLake(external_endpoint=f"http://127.0.0.1:{port}", run_functions=False)
-        buckets = {b["Name"] for b in lake.client("s3").list_buckets()["Buckets"]}
+    # The session's emulator plays moto (Glue); a second, separate process plays LocalStack.
+    with moto_process() as localstack:
+        services = {"s3": localstack, "sqs": localstack, "sns": localstack}
+        provision_external(stack.endpoint, service_endpoints=services)
+        facts = provision_external(stack.endpoint, service_endpoints=services)  # re-running is harmless
+        assert facts["service_endpoints"] == services
+        other = LocalLake(external_endpoint=localstack, run_functions=False)
+        buckets = {b["Name"] for b in other.client("s3").list_buckets()["Buckets"]}
         assert {facts["raw_bucket"], facts["curated_bucket"], facts["landing_bucket"]} <= buckets
-        dbs = {d["Name"] for d in lake.client("glue").get_databases()["DatabaseList"]}
-        assert dbs == {"cornlake_local", "cornlake_local_ops"}
-    finally:
-        server.stop()
+        queues = other.client("sqs").list_queues()["QueueUrls"]
+        assert any(q.endswith("cornlake-local-transform-dlq") for q in queues)
+        assert other.client("glue").get_databases()["DatabaseList"] == []
+    dbs = {d["Name"] for d in stack.client("glue").get_databases()["DatabaseList"]}
+    assert dbs == {"cornlake_local", "cornlake_local_ops"}

@@ -12,9 +12,6 @@ guard are checked by reading the template (test_template_guards_*).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +21,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cornlake_toolkit.cfn import Template
-from cornlake_toolkit.local import LOCAL_ACCOUNT, ROOT, LocalLake, free_port
+from cornlake_toolkit.local import LOCAL_ACCOUNT, ROOT, LocalLake
+from helpers import moto_process
 
 REGION = "us-east-1"
 TESTER_TRUST = {
@@ -65,28 +63,10 @@ class Enforced:
         return f"{self.endpoint}/{LOCAL_ACCOUNT}/cornlake-local-{name}"
 
 
-def _wait_for(url: str) -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"moto server at {url} did not start")
-
-
 @pytest.fixture(scope="module")
 def enforced() -> Iterator[Enforced]:
-    port = free_port()
     # A separate process: IAM enforcement is a process-wide moto setting.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{endpoint}/moto-api/")
+    with moto_process() as endpoint:
         lake = LocalLake(external_endpoint=endpoint, run_functions=False)
         lake.provision()
         names = lake.describe()
@@ -139,9 +119,6 @@ def enforced() -> Iterator[Enforced]:
             lake,
             {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _glue_actions_only(document: dict[str, Any]) -> dict[str, Any]:

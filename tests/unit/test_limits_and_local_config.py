@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import yaml
 
 from cornlake import ingest
@@ -56,17 +57,35 @@ def test_env_local_json_overrides_only_variables_the_template_declares() -> None
     for logical_id in t.of_type("AWS::Serverless::Function"):
         declared |= t.properties(logical_id)["Environment"]["Variables"]
     local = json.loads((ROOT / "env.local.json").read_text())["Parameters"]
-    endpoint = local.pop("AWS_ENDPOINT_URL")
+    endpoints = {k: local.pop(k) for k in list(local) if k.startswith("AWS_ENDPOINT_URL")}
     for name, value in local.items():
-        assert declared[name] == value, name  # same names the local runtime provisions
+        assert declared[name] == value, name  # the names `cornlake local provision` creates
     globals_env = t.document["Globals"]["Function"]["Environment"]["Variables"]
-    assert "AWS_ENDPOINT_URL" in globals_env  # declared, so `sam local invoke --env-vars` may set it
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    ports = compose["services"]["moto"]["ports"]
-    assert any(endpoint.endswith(":" + p.split(":")[0]) for p in ports)
-    assert ":" in compose["services"]["moto"]["image"] and not compose["services"]["moto"]["image"].endswith(
-        ":latest"
+    assert set(endpoints) <= set(globals_env)  # declared, so `sam local invoke --env-vars` may set them
+    # ... and absent in the cloud, where the Local* parameters are empty
+    assert not any(k.startswith("AWS_ENDPOINT_URL") for k in declared)
+    assert (
+        endpoints["AWS_ENDPOINT_URL_S3"]
+        == endpoints["AWS_ENDPOINT_URL_SQS"]
+        == endpoints["AWS_ENDPOINT_URL_SNS"]
     )
+
+
+def test_docker_compose_follows_the_compose_spec_and_matches_env_local_json() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    schema = json.loads((ROOT / "tests" / "schemas" / "compose-spec.json").read_text())
+    jsonschema.Draft201909Validator(schema).validate(compose)
+    services = compose["services"]
+    for service in services.values():
+        assert ":" in service["image"] and not service["image"].endswith(":latest")
+    localstack = services["localstack"]
+    major, minor = (int(x) for x in localstack["image"].split(":")[1].split(".")[:2])
+    assert (major, minor) < (4, 14)  # later tags need LOCALSTACK_AUTH_TOKEN
+    assert set(localstack["environment"]["SERVICES"].split(",")) == {"s3", "sqs", "sns"}
+    local = json.loads((ROOT / "env.local.json").read_text())["Parameters"]
+    published = {name: {p.split(":")[0] for p in service["ports"]} for name, service in services.items()}
+    assert local["AWS_ENDPOINT_URL"].rsplit(":", 1)[1] in published["moto"]
+    assert local["AWS_ENDPOINT_URL_S3"].rsplit(":", 1)[1] in published["localstack"]
 
 
 def test_event_files_name_the_local_stacks_resources() -> None:

@@ -114,7 +114,8 @@ def cmd_local_start(args: argparse.Namespace) -> int:
 def cmd_local_provision(args: argparse.Namespace) -> int:
     from cornlake_toolkit.local import provision_external
 
-    facts = provision_external(args.endpoint, region=args.region or "us-east-1")
+    services = {s: args.localstack for s in ("s3", "sqs", "sns")} if args.localstack else {}
+    facts = provision_external(args.endpoint, region=args.region or "us-east-1", service_endpoints=services)
     path = write_local_state(facts)
     _say(f"provisioned template.yaml's buckets, queues, topics and Glue databases on {args.endpoint}")
     _say(f"wrote {path}; `cornlake ingest`, `query` and the rest now use that endpoint")
@@ -281,7 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--api-port", type=int, default=3000)
     start.add_argument("--log-level", default="WARNING")
     provision = local.add_parser("provision", help="create the template's resources on an emulator you run")
-    provision.add_argument("--endpoint", required=True, help="e.g. http://localhost:5000 (docker compose up)")
+    provision.add_argument(
+        "--endpoint", required=True, help="moto, e.g. http://localhost:5000 (docker compose up)"
+    )
+    provision.add_argument(
+        "--localstack", default="", help="LocalStack for S3, SQS and SNS, e.g. http://localhost:4566"
+    )
 
     for name, helptext in (
         ("ingest", "upload a file to the landing bucket"),

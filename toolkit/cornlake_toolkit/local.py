@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCAL_ACCOUNT = "123456789012"
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 LOCAL_ENV = {
-    "AWS_ACCESS_KEY_ID": "cornlake-local",
+    "AWS_ACCESS_KEY_ID": LOCAL_ACCOUNT,
     "AWS_SECRET_ACCESS_KEY": "cornlake-local",
     "AWS_SESSION_TOKEN": "cornlake-local",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -142,6 +142,7 @@ class LocalLake:
         log_level: str = "WARNING",
         run_functions: bool = True,
         external_endpoint: str = "",
+        service_endpoints: dict[str, str] | None = None,
     ) -> None:
         self.template = Template.load(
             template_path,
@@ -159,6 +160,7 @@ class LocalLake:
         self.log_level = log_level
         self.run_functions = run_functions
         self.external_endpoint = external_endpoint
+        self.service_endpoints = dict(service_endpoints or {})
         self.functions: dict[str, LocalFunction] = {}
         self.routes: list[Route] = []
         self._moto: ThreadedMotoServer | None = None
@@ -220,9 +222,10 @@ class LocalLake:
         self.stop()
 
     def session(self) -> boto3.session.Session:
+        # A 12-digit access key id: LocalStack takes it as the account id, moto ignores it.
         return boto3.session.Session(
             region_name=self.region,
-            aws_access_key_id="cornlake-local",
+            aws_access_key_id=LOCAL_ACCOUNT,
             aws_secret_access_key="cornlake-local",
             aws_session_token="cornlake-local",
         )
@@ -231,8 +234,8 @@ class LocalLake:
         """A client for the emulator; cached, since building one costs ~100 ms."""
         with self._client_lock:
             if service not in self._clients:
-                session = self.session()
-                self._clients[service] = session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+                endpoint = self.service_endpoints.get(service, self.endpoint)
+                self._clients[service] = self.session().client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
             return self._clients[service]
 
     def _configure_process(self) -> None:
@@ -522,6 +525,7 @@ class LocalLake:
             "glue_database": env["GLUE_DATABASE"],
             "ops_glue_database": env["OPS_GLUE_DATABASE"],
             "workgroup": self.template.ref("AnalystWorkgroup"),
+            "service_endpoints": self.service_endpoints,
         }
 
 
@@ -620,11 +624,14 @@ def _reply(
     request.wfile.write(data)
 
 
-def provision_external(endpoint: str, *, region: str = "us-east-1") -> dict[str, Any]:
-    """Create template.yaml's resources on an emulator someone else runs (docker-compose.yml)."""
-    lake = LocalLake(region=region, external_endpoint=endpoint, run_functions=False)
+def provision_external(
+    endpoint: str, *, region: str = "us-east-1", service_endpoints: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Create template.yaml's resources on emulators someone else runs (docker-compose.yml)."""
+    lake = LocalLake(
+        region=region, external_endpoint=endpoint, run_functions=False, service_endpoints=service_endpoints
+    )
     lake.provision()
-    lake._load_functions()
     return lake.describe()
 
 

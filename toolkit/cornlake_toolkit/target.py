@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class Target:
     workgroup: str
     endpoint: str = ""
     profile: str = ""
+    service_endpoints: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_local(self) -> bool:
@@ -58,14 +59,15 @@ class Target:
         if self.is_local:
             return boto3.session.Session(
                 region_name=self.region,
-                aws_access_key_id="cornlake-local",
+                aws_access_key_id="123456789012",  # LocalStack reads a 12-digit key id as the account
                 aws_secret_access_key="cornlake-local",
                 aws_session_token="cornlake-local",
             )
         return boto3.session.Session(profile_name=self.profile or None, region_name=self.region or None)
 
     def client(self, service: str) -> Any:
-        return self.session().client(service, endpoint_url=self.endpoint or None)  # type: ignore[call-overload]
+        endpoint = self.service_endpoints.get(service, self.endpoint) or None
+        return self.session().client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
 
     def banner(self) -> str:
         if self.is_local:
@@ -106,7 +108,7 @@ def aws_target(stack: str, *, profile: str = "", region: str = "") -> Target:
     missing = [k for k in OUTPUTS if k not in outputs]
     if missing:
         raise TargetError(f"stack {stack!r} lacks outputs {missing}; is it a CornLake stack?")
-    values = {OUTPUTS[k]: outputs[k] for k in OUTPUTS}
+    values: dict[str, Any] = {OUTPUTS[k]: outputs[k] for k in OUTPUTS}
     return Target(target="aws", region=session.region_name or "", stack_name=stack, profile=profile, **values)
 
 
