@@ -37,9 +37,20 @@ def _request() -> ingest.ApiRequest:
         dataset=params.get("dataset", ""),
         body=body,
         content_type=event.headers.get("content-type") or event.headers.get("Content-Type"),
-        producer=identity.user_arn or identity.api_key_id or identity.source_ip or "",
+        producer=identity.user_arn or _jwt_subject() or identity.api_key_id or identity.source_ip or "",
         idempotency_key=event.headers.get("idempotency-key") or event.headers.get("Idempotency-Key") or "",
     )
+
+
+def _jwt_subject() -> str:
+    """The token's subject when the API authorizes with Cognito JWTs (ApiAuth=COGNITO_JWT)."""
+    claims = (
+        (app.current_event.request_context.authorizer.claims or {})
+        if app.current_event.request_context
+        else {}
+    )
+    subject = claims.get("sub", "")
+    return f"cognito:{subject}" if subject else ""
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[str]:

@@ -106,3 +106,14 @@ def test_unknown_route_is_a_json_404(stack: LocalLake) -> None:
     response = invoke("lambda_ingest_api", event)
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"] == "not_found"
+
+
+def test_jwt_subject_is_recorded_as_the_producer(stack: LocalLake) -> None:
+    event = load_event("ingest_api_post.json")
+    event["requestContext"]["identity"]["userArn"] = None
+    event["requestContext"]["authorizer"] = {"claims": {"sub": "partner-7"}}
+    response = invoke("lambda_ingest_api", event)
+    assert response["statusCode"] == 202
+    key = json.loads(response["body"])["key"]
+    meta = stack.client("s3").head_object(Bucket=stack.describe()["raw_bucket"], Key=key)["Metadata"]
+    assert meta["producer"] == "cognito:partner-7"

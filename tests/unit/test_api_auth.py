@@ -1,0 +1,63 @@
+"""The ingest API's authorization modes, read from the template after SAM's own transform."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+from unittest import mock
+
+import pytest
+from samtranslator.translator.transform import transform
+
+from cornlake_toolkit.cfn import Template, load_yaml
+from cornlake_toolkit.local import ROOT
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def transformed(**params: str) -> Template:
+    doc = load_yaml(ROOT / "template.yaml")
+    for resource in doc["Resources"].values():  # SAM wants S3 URIs; sam build uploads the real code
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+        cfn = transform(copy.deepcopy(doc), {"EnableVpc": "false", **params}, _NoManagedPolicies())
+    return Template(cfn, stack_name="cornlake-prod", parameters={"EnableVpc": "false", **params})
+
+
+def security(template: Template) -> Any:
+    body = template.properties("IngestApi")["Body"]
+    return body["paths"]["/v1/ingest/{source}/{dataset}"]["post"]["security"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "usage_plan"),
+    [
+        ({}, [{"sigv4": []}], False),
+        ({"ApiAuth": "IAM_AND_API_KEY"}, [{"sigv4": [], "api_key": []}], True),
+        (
+            {"ApiAuth": "COGNITO_JWT", "CognitoUserPoolArn": "arn:aws:cognito-idp:us-east-1:1:userpool/p"},
+            [{"cognito": []}],
+            False,
+        ),
+    ],
+)
+def test_each_auth_mode_secures_the_route(params: dict[str, str], expected: Any, usage_plan: bool) -> None:
+    template = transformed(**params)
+    assert security(template) == expected
+    assert ("IngestApiUsagePlan" in template.resources) is usage_plan
+    permission = template.properties("IngestApiFunctionIngestPermissionlive")
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+
+
+def test_cognito_mode_trusts_the_given_user_pool() -> None:
+    pool = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc"
+    template = transformed(ApiAuth="COGNITO_JWT", CognitoUserPoolArn=pool)
+    schemes = template.properties("IngestApi")["Body"]["components"]["securitySchemes"]
+    assert schemes["cognito"]["x-amazon-apigateway-authorizer"]["providerARNs"] == [pool]
