@@ -57,11 +57,12 @@ e2e: venv
 test: lint typecheck template-check size-check
 	$(BIN)/pytest -q
 
+# sam build, then each function with its layers must fit Lambda's 250 MB unzipped.
 build: venv $(SAM_VENV)/bin/sam
 	PYENV_VERSION=$(SAM_PYENV) $(SAM_VENV)/bin/sam build --template template.yaml
+	$(BIN)/python -m cornlake_toolkit.sizecheck .aws-sam/build
 
 size-check: build
-	$(BIN)/python -m cornlake_toolkit.sizecheck .aws-sam/build
 
 demo: venv
 	$(BIN)/cornlake demo
