@@ -21,8 +21,8 @@ from cornlake.datatypes import DataType, TypeSyntaxError, parse_type
 from cornlake.errors import ContractError, UnknownDatasetError, UnsafeNameError
 from cornlake.keys import validate_name
 
-FORMATS = ("jsonl", "json_array", "csv")
-COMPRESSIONS = ("auto", "none", "gzip")
+FORMATS = ("jsonl", "json_array", "csv", "parquet")
+COMPRESSIONS = ("auto", "none", "gzip", "zstd")
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
 GRANULARITIES = ("day", "month", "hour")
 EVOLUTION = ("discard", "freeze", "evolve")

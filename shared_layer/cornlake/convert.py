@@ -153,6 +153,10 @@ def _bool(value: Any) -> bool:
 
 def _date_converter(spec: FormatSpec) -> Converter:
     def convert(value: Any) -> date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
         if not isinstance(value, str):
             raise ConversionError(f"expected a date string, got {_describe(value)}")
         text = value.strip()
@@ -179,6 +183,10 @@ def _timestamp_converter(spec: FormatSpec) -> Converter:
     def convert(value: Any) -> datetime:
         if isinstance(value, bool):
             raise ConversionError("expected a timestamp, got boolean")
+        if isinstance(value, datetime):  # already typed (Parquet inputs)
+            return aware(value)
+        if isinstance(value, date):
+            return aware(datetime(value.year, value.month, value.day))
         if isinstance(value, int | float):
             # Epoch numbers: seconds below 1e11 (year 5138), milliseconds above.
             seconds = value / 1000 if abs(value) >= 1e11 else value

@@ -26,6 +26,9 @@ MAX_RECORD_BYTES = 8 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 20 * 1024**3
 RAW_SNIPPET = 16 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+BOMB_RATIO = 1000
+MIN_DECOMPRESSED_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class _LimitedReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         try:
             data = self._inner.read(len(buffer))
-        except (EOFError, OSError, zlib.error) as err:
+        except (EOFError, OSError, zlib.error, ValueError) as err:
             raise BadFileError(
                 f"the compressed file is damaged or truncated ({err})", hint="upload the complete file again"
             ) from None
@@ -77,18 +80,37 @@ class _LimitedReader(io.RawIOBase):
         return len(data)
 
 
+def decompression_limit(compressed_size: int) -> int:
+    """How many bytes a compressed object may expand to: 1000x its size (at least 64 MiB),
+    never more than MAX_DECOMPRESSED_BYTES. Past that it is treated as a decompression bomb."""
+    return min(MAX_DECOMPRESSED_BYTES, max(MIN_DECOMPRESSED_LIMIT, BOMB_RATIO * compressed_size))
+
+
+def compression_of(head: bytes, spec: FormatSpec) -> str:
+    if spec.compression != "auto":
+        return spec.compression
+    if head[:2] == _GZIP_MAGIC:
+        return "gzip"
+    if head[:4] == _ZSTD_MAGIC:
+        return "zstd"
+    return "none"
+
+
 def open_input(
     body: Any, spec: FormatSpec, *, max_decompressed: int = MAX_DECOMPRESSED_BYTES
 ) -> io.BufferedReader[Any]:
     """A buffered binary stream of the object's content, decompressed if need be."""
     stream = io.BufferedReader(StreamAdapter(body), buffer_size=1 << 20)
-    compressed = spec.compression == "gzip" or (
-        spec.compression == "auto" and stream.peek(2)[:2] == _GZIP_MAGIC
-    )
-    if not compressed:
+    compression = compression_of(stream.peek(4)[:4], spec)
+    if compression == "none":
         return stream
-    unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
-    return io.BufferedReader(_LimitedReader(unzipped, max_decompressed), buffer_size=1 << 20)  # type: ignore[arg-type]
+    if compression == "gzip":
+        inner: Any = gzip.GzipFile(fileobj=stream, mode="rb")
+    else:
+        import pyarrow as pa  # only the functions that read zstd ship pyarrow
+
+        inner = pa.CompressedInputStream(pa.PythonFile(stream, mode="r"), "zstd")
+    return io.BufferedReader(_LimitedReader(inner, max_decompressed), buffer_size=1 << 20)
 
 
 def _snippet(data: bytes, encoding: str) -> str:
@@ -131,10 +153,29 @@ def iter_json_lines(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[Raw
         yield _json_record(number, text)
 
 
+class DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return obj
+
+
 def _json_record(number: int, text: str) -> RawRecord:
     raw = text.rstrip("\r\n")[:RAW_SNIPPET]
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKeyError as err:
+        return RawRecord(
+            number, None, raw, f"key '{err}' appears twice in one object, so its value is ambiguous"
+        )
     except json.JSONDecodeError as err:
         return RawRecord(number, None, raw, f"invalid JSON: {err.msg} at column {err.colno}")
     except RecursionError:

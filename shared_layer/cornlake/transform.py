@@ -9,8 +9,10 @@ sees a half-written Parquet file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from cornlake.contracts import Contract, ContractRegistry
 from cornlake.convert import Problem, RowConverter
 from cornlake.datatypes import DataType
 from cornlake.errors import BadFileError
-from cornlake.formats import RawRecord, iter_records, open_input
+from cornlake.formats import RAW_SNIPPET, RawRecord, decompression_limit, iter_records, open_input
 from cornlake.messages import CuratedBatch, CuratedObject
 from cornlake.runs import RunRecord
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 BATCH_ROWS = 20_000
+TARGET_FILE_BYTES = 128 * 1024 * 1024  # Athena reads files of this order most efficiently
 LINEAGE_COLUMN = "_ingest_id"
 _SCALARS = {
     "string": pa.string(),
@@ -92,10 +95,19 @@ def partition_value(contract: Contract, row: dict[str, Any], ingest_date: date) 
 
 
 class _PartitionWriter:
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path, self.schema, self.rows = path, schema, 0
+    """One partition's output: Parquet files of about ``target_bytes`` each, built in /tmp."""
+
+    def __init__(self, stem: Path, schema: pa.Schema, target_bytes: int) -> None:
+        self.stem, self.schema, self.target_bytes = stem, schema, target_bytes
         self.buffer: list[dict[str, Any]] = []
-        self.writer = pq.ParquetWriter(str(path), schema, compression="zstd", write_statistics=True)
+        self.files: list[tuple[Path, int]] = []  # finished files and their row counts
+        self.writer: pq.ParquetWriter | None = None
+        self.path = stem
+        self.rows_in_file = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(n for _, n in self.files) + self.rows_in_file + len(self.buffer)
 
     def add(self, row: dict[str, Any], batch_rows: int) -> None:
         self.buffer.append(row)
@@ -103,14 +115,28 @@ class _PartitionWriter:
             self.flush()
 
     def flush(self) -> None:
-        if self.buffer:
-            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.rows += len(self.buffer)
-            self.buffer = []
+        if not self.buffer:
+            return
+        if self.writer is None:
+            self.path = self.stem.with_name(f"{self.stem.name}-{len(self.files):04d}.parquet")
+            self.writer = pq.ParquetWriter(
+                str(self.path), self.schema, compression="zstd", write_statistics=True
+            )
+        self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+        self.rows_in_file += len(self.buffer)
+        self.buffer = []
+        if self.path.stat().st_size >= self.target_bytes:
+            self._finish_file()
+
+    def _finish_file(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.files.append((self.path, self.rows_in_file))
+            self.writer, self.rows_in_file = None, 0
 
     def close(self) -> None:
         self.flush()
-        self.writer.close()
+        self._finish_file()
 
 
 @dataclass
@@ -137,20 +163,39 @@ class TransformOutcome:
     file_error: str = ""
     unexpected_columns: list[str] = field(default_factory=list)
     bytes_in: int = 0
+    duplicates: int = 0
 
 
 class _Sink:
     """Where each record of one raw object goes: a partition's Parquet file or quarantine."""
 
     def __init__(
-        self, contract: Contract, raw: keys.RawKey, tmp: Path, quarantine: _Quarantine, batch_rows: int
+        self,
+        contract: Contract,
+        raw: keys.RawKey,
+        tmp: Path,
+        quarantine: _Quarantine,
+        *,
+        batch_rows: int,
+        target_bytes: int,
     ):
         self.contract, self.raw, self.tmp, self.quarantine = contract, raw, tmp, quarantine
-        self.batch_rows = batch_rows
+        self.batch_rows, self.target_bytes = batch_rows, target_bytes
         self.schema = arrow_schema(contract)
         self.converter = RowConverter(contract)
         self.writers: dict[str, _PartitionWriter] = {}
         self.rows_in = 0
+        # Primary keys seen in this file, as 8-byte digests (about 60 bytes of memory per row).
+        self.seen_keys: dict[int, int] = {}
+        self.duplicates = 0
+
+    def _duplicate_of(self, row: dict[str, Any], number: int) -> int | None:
+        if not self.contract.primary_key:
+            return None
+        text = "\x1f".join(repr(row[c]) for c in self.contract.primary_key)
+        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        first = self.seen_keys.setdefault(digest, number)
+        return None if first == number else first
 
     def route(self, record: RawRecord) -> None:
         self.rows_in += 1
@@ -161,6 +206,15 @@ class _Sink:
         if problems:
             self.quarantine.add(record, problems)
             return
+        first = self._duplicate_of(row, record.number)
+        if first is not None:
+            self.duplicates += 1
+            columns = ",".join(self.contract.primary_key)
+            key = [row[c] for c in self.contract.primary_key]
+            self.quarantine.add(
+                record, [Problem(columns, key, f"duplicate primary key (first seen at record {first})")]
+            )
+            return
         value = partition_value(self.contract, row, self.raw.ingest_date)
         if value is None:
             column = self.contract.partitioning.column
@@ -168,8 +222,8 @@ class _Sink:
             return
         writer = self.writers.get(value)
         if writer is None:
-            path = self.tmp / f"part-{len(self.writers)}.parquet"
-            writer = self.writers[value] = _PartitionWriter(path, self.schema)
+            stem = self.tmp / f"partition-{len(self.writers)}"
+            writer = self.writers[value] = _PartitionWriter(stem, self.schema, self.target_bytes)
         row[LINEAGE_COLUMN] = self.raw.ingest_id
         writer.add(row, self.batch_rows)
 
@@ -181,15 +235,30 @@ class _Sink:
         objects = []
         name = self.contract.partitioning.name
         for value, writer in sorted(self.writers.items()):
-            if writer.rows == 0:
-                continue
             partition = {name: value}
-            key = keys.curated_key(self.contract.source, self.contract.dataset, partition, self.raw.ingest_id)
-            s3.upload_file(
-                str(writer.path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"}
-            )
-            objects.append(CuratedObject(key, partition, writer.rows))
+            for n, (path, rows) in enumerate(writer.files):
+                key = keys.curated_key(
+                    self.contract.source, self.contract.dataset, partition, self.raw.ingest_id, n
+                )
+                s3.upload_file(
+                    str(path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"}
+                )
+                objects.append(CuratedObject(key, partition, rows))
+            self._remove_stale_parts(s3, bucket, partition, {o.key for o in objects})
         return objects
+
+    def _remove_stale_parts(
+        self, s3: S3Client, bucket: str, partition: dict[str, str], kept: set[str]
+    ) -> None:
+        """A reprocess that writes fewer files must not leave an earlier run's extra parts behind."""
+        prefix = (
+            keys.table_prefix(self.contract.source, self.contract.dataset)
+            + keys.partition_path(partition)
+            + f"part-{self.raw.ingest_id}"
+        )
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+        for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
+            s3.delete_object(Bucket=bucket, Key=stale)
 
 
 def transform_object(
@@ -202,6 +271,7 @@ def transform_object(
     quarantine_bucket: str,
     run_id: str,
     batch_rows: int = BATCH_ROWS,
+    target_bytes: int = TARGET_FILE_BYTES,
 ) -> TransformOutcome:
     """Convert one raw object; upload its curated and quarantine outputs."""
     raw = keys.parse_raw_key(key)
@@ -210,12 +280,18 @@ def transform_object(
         quarantine_path = Path(tmp, "quarantine.jsonl")
         with quarantine_path.open("w", encoding="utf-8") as handle:
             quarantine = _Quarantine(handle, key)
-            sink = _Sink(contract, raw, Path(tmp), quarantine, batch_rows)
+            sink = _Sink(
+                contract, raw, Path(tmp), quarantine, batch_rows=batch_rows, target_bytes=target_bytes
+            )
             try:
                 response = s3.get_object(Bucket=raw_bucket, Key=key)
                 size = int(response.get("ContentLength", 0))
-                for record in iter_records(open_input(response["Body"], contract.format), contract):
+                for record in _read(response["Body"], contract, size, Path(tmp)):
                     sink.route(record)
+                if sink.rows_in == 0:
+                    raise BadFileError(
+                        "the file holds no records", hint="send a file with at least one record"
+                    )
             except BadFileError as err:
                 file_error = err.message
                 problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
@@ -247,7 +323,34 @@ def transform_object(
         rows_quarantined,
     )
     unexpected = sorted(sink.converter.unexpected_columns)
-    return TransformOutcome(batch, qkey if quarantine.count else "", file_error, unexpected, size)
+    return TransformOutcome(
+        batch, qkey if quarantine.count else "", file_error, unexpected, size, sink.duplicates
+    )
+
+
+def _read(body: Any, contract: Contract, size: int, tmp: Path) -> Iterator[RawRecord]:
+    if contract.format.type != "parquet":
+        stream = open_input(body, contract.format, max_decompressed=decompression_limit(size))
+        return iter_records(stream, contract)
+    path = tmp / "input.parquet"  # Parquet needs random access: land it in /tmp first
+    with path.open("wb") as handle:
+        for chunk in iter(lambda: body.read(1 << 20), b""):
+            handle.write(chunk)
+    return _parquet_records(path)
+
+
+def _parquet_records(path: Path) -> Iterator[RawRecord]:
+    try:
+        parquet = pq.ParquetFile(str(path))
+    except (pa.ArrowInvalid, OSError) as err:
+        raise BadFileError(
+            f"not a readable Parquet file ({err})", hint="upload the complete file again"
+        ) from None
+    number = 0
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+        for row in batch.to_pylist():
+            number += 1
+            yield RawRecord(number, row, json.dumps(row, default=str, ensure_ascii=False)[:RAW_SNIPPET])
 
 
 def run_transform(
@@ -285,6 +388,7 @@ def run_transform(
     record.details = {
         "ingest_id": raw.ingest_id,
         "unexpected_columns": outcome.unexpected_columns,
+        "duplicates_quarantined": outcome.duplicates,
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

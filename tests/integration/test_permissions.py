@@ -190,7 +190,9 @@ def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enfo
     denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key=RAW_KEY, Body=b"overwrite"))
     denied(lambda: c["s3"].get_object(Bucket=n["landing_bucket"], Key="erp/vendas/a.csv"))
-    denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["curated_bucket"], Prefix="source=erp/"))
+    denied(lambda: c["s3"].list_objects_v2(Bucket=n["raw_bucket"], Prefix="source=erp/"))
+    denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key="elsewhere/x.parquet"))
     denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("catalog")))
     denied(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "t"}))
 
