@@ -167,8 +167,10 @@ class LocalLake:
         self._api: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
-        self._busy = 0
+        self._busy = 0  # pollers inside a receive-and-deliver round
         self._busy_lock = threading.Lock()
+        self._running = threading.Event()  # cleared while reset() swaps the emulator's state
+        self._running.set()
         self.errors: list[str] = []
         self._clients: dict[str, Any] = {}
         self._client_lock = threading.Lock()
@@ -200,10 +202,20 @@ class LocalLake:
         """Empty the emulator and provision the template again (between tests)."""
         import urllib.request
 
-        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
-        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - the emulator's own http endpoint
-        self.errors.clear()
-        self.provision()
+        with self._busy_lock:
+            self._running.clear()
+        while True:  # let every poller finish its round, so none sees queues vanish
+            with self._busy_lock:
+                if self._busy == 0:
+                    break
+            time.sleep(0.02)
+        try:
+            reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
+            urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - the emulator's own http endpoint
+            self.errors.clear()
+            self.provision()
+        finally:
+            self._running.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -349,8 +361,14 @@ class LocalLake:
         batch_size = min(int(props.get("BatchSize", 10)), 10)
         partial = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
         while not self._stop.is_set():
+            messages: list[dict[str, Any]] = []
             with self._busy_lock:
-                self._busy += 1
+                paused = not self._running.is_set()
+                if not paused:
+                    self._busy += 1
+            if paused:
+                time.sleep(0.05)
+                continue
             try:
                 messages = sqs.receive_message(
                     QueueUrl=url,
