@@ -68,6 +68,7 @@ demo: venv
 	$(BIN)/cornlake demo
 
 bench: venv
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m benchmarks.run
 
 clean:

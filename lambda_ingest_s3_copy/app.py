@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cornlake import aws, ingest
 from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch, s3_objects
-from cornlake.observability import logger, metrics, tracer
+from cornlake.observability import logger, metrics
 from cornlake.runs import RunRecord, write_run_record
 from cornlake.settings import settings_for
 
@@ -53,7 +53,6 @@ def copy_record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_sqs_batch(event, context, copy_record)

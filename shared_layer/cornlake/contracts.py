@@ -15,8 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cornlake.datatypes import DataType, TypeSyntaxError, parse_type
 from cornlake.errors import ContractError, UnknownDatasetError, UnsafeNameError
 from cornlake.keys import validate_name
@@ -334,6 +332,8 @@ def parse_contract(data: Any, path: str) -> Contract:
 
 
 def load_contract(path: Path) -> Contract:
+    import yaml  # only when contracts are first read, not on every import of this module
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:

@@ -319,6 +319,38 @@ class ApiRequest:
     idempotency_key: str = ""
 
 
+def _header(headers: dict[str, str], name: str) -> str:
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), "")
+
+
+def request_from_rest_event(event: dict[str, Any]) -> ApiRequest:
+    """Read an API Gateway REST (payload v1) proxy event into an ApiRequest."""
+    raw = event.get("body") or ""
+    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8")
+    headers = event.get("headers") or {}
+    context = event.get("requestContext") or {}
+    identity = context.get("identity") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
+    params = event.get("pathParameters") or {}
+    producer = (
+        identity.get("userArn")
+        or (f"cognito:{claims['sub']}" if claims.get("sub") else "")  # ApiAuth=COGNITO_JWT
+        or identity.get("apiKeyId")
+        or identity.get("sourceIp")
+        or ""
+    )
+    return ApiRequest(
+        path=str(event.get("path") or ""),
+        source=str(params.get("source", "")),
+        dataset=str(params.get("dataset", "")),
+        body=body,
+        content_type=_header(headers, "Content-Type") or None,
+        producer=str(producer),
+        idempotency_key=_header(headers, "Idempotency-Key"),
+    )
+
+
 def accept_api_request(
     s3: S3Client,
     contracts: ContractRegistry,

@@ -261,6 +261,51 @@ class _Sink:
             s3.delete_object(Bucket=bucket, Key=stale)
 
 
+@dataclass
+class Converted:
+    """One raw object converted in a scratch folder, ready to be uploaded or inspected."""
+
+    sink: _Sink
+    quarantine: _Quarantine
+    quarantine_path: Path
+    file_error: str
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.sink.rows_in if self.file_error else self.quarantine.count
+
+
+def convert_stream(
+    body: Any,
+    contract: Contract,
+    raw: keys.RawKey,
+    tmp: Path,
+    *,
+    size: int,
+    batch_rows: int = BATCH_ROWS,
+    target_bytes: int = TARGET_FILE_BYTES,
+) -> Converted:
+    """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``."""
+    quarantine_path = tmp / "quarantine.jsonl"
+    file_error = ""
+    with quarantine_path.open("w", encoding="utf-8") as handle:
+        quarantine = _Quarantine(handle, str(raw))
+        sink = _Sink(contract, raw, tmp, quarantine, batch_rows=batch_rows, target_bytes=target_bytes)
+        try:
+            for record in _read(body, contract, size, tmp):
+                sink.route(record)
+            if sink.rows_in == 0:
+                raise BadFileError("the file holds no records", hint="send a file with at least one record")
+        except BadFileError as err:
+            file_error = err.message
+            problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
+            quarantine.add(RawRecord(0, None, "", err.message), [problem])
+        sink.close()
+    if file_error:
+        sink.writers = {}  # a damaged file is quarantined whole: its raw object is kept
+    return Converted(sink, quarantine, quarantine_path, file_error)
+
+
 def transform_object(
     s3: S3Client,
     contract: Contract,
@@ -275,42 +320,29 @@ def transform_object(
 ) -> TransformOutcome:
     """Convert one raw object; upload its curated and quarantine outputs."""
     raw = keys.parse_raw_key(key)
-    file_error, size = "", 0
     with tempfile.TemporaryDirectory(prefix="cornlake-") as tmp:
-        quarantine_path = Path(tmp, "quarantine.jsonl")
-        with quarantine_path.open("w", encoding="utf-8") as handle:
-            quarantine = _Quarantine(handle, key)
-            sink = _Sink(
-                contract, raw, Path(tmp), quarantine, batch_rows=batch_rows, target_bytes=target_bytes
-            )
-            try:
-                response = s3.get_object(Bucket=raw_bucket, Key=key)
-                size = int(response.get("ContentLength", 0))
-                for record in _read(response["Body"], contract, size, Path(tmp)):
-                    sink.route(record)
-                if sink.rows_in == 0:
-                    raise BadFileError(
-                        "the file holds no records", hint="send a file with at least one record"
-                    )
-            except BadFileError as err:
-                file_error = err.message
-                problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
-                quarantine.add(RawRecord(0, None, "", err.message), [problem])
-            sink.close()
-        if file_error:
-            sink.writers = {}  # a damaged file is quarantined whole: its raw object is kept
-        objects = sink.upload(s3, curated_bucket)
+        response = s3.get_object(Bucket=raw_bucket, Key=key)
+        size = int(response.get("ContentLength", 0))
+        done = convert_stream(
+            response["Body"],
+            contract,
+            raw,
+            Path(tmp),
+            size=size,
+            batch_rows=batch_rows,
+            target_bytes=target_bytes,
+        )
+        objects = done.sink.upload(s3, curated_bucket)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, raw.ingest_id)
-        if quarantine.count:
+        if done.quarantine.count:
             s3.upload_file(
-                str(quarantine_path),
+                str(done.quarantine_path),
                 quarantine_bucket,
                 qkey,
                 ExtraArgs={"ContentType": "application/x-ndjson"},
             )
         else:
             s3.delete_object(Bucket=quarantine_bucket, Key=qkey)  # a reprocess may have fixed every row
-    rows_quarantined = sink.rows_in if file_error else quarantine.count
     batch = CuratedBatch(
         contract.source,
         contract.dataset,
@@ -319,12 +351,12 @@ def transform_object(
         key,
         curated_bucket,
         tuple(objects),
-        sink.rows_in,
-        rows_quarantined,
+        done.sink.rows_in,
+        done.rows_quarantined,
     )
-    unexpected = sorted(sink.converter.unexpected_columns)
+    unexpected = sorted(done.sink.converter.unexpected_columns)
     return TransformOutcome(
-        batch, qkey if quarantine.count else "", file_error, unexpected, size, sink.duplicates
+        batch, qkey if done.quarantine.count else "", done.file_error, unexpected, size, done.sink.duplicates
     )
 
 

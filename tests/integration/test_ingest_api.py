@@ -103,6 +103,7 @@ def test_idempotency_key_lands_a_retry_on_the_same_key(stack: LocalLake, names: 
 def test_unknown_route_is_a_json_404(stack: LocalLake) -> None:
     event = load_event("ingest_api_post.json")
     event["path"] = "/v1/other"
+    event["pathParameters"] = None
     response = invoke("lambda_ingest_api", event)
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"] == "not_found"

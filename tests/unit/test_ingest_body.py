@@ -65,3 +65,25 @@ def test_content_type_and_size_are_checked() -> None:
     with pytest.raises(PayloadTooLargeError) as size:
         check_request("application/json", 101, 100)
     assert size.value.status == 413 and "cornlake ingest" in size.value.hint
+
+
+def test_rest_events_are_read_with_any_header_case_and_base64_bodies() -> None:
+    import base64
+
+    from cornlake.ingest import request_from_rest_event
+
+    event = {
+        "path": "/v1/ingest/app/events",
+        "httpMethod": "POST",
+        "pathParameters": {"source": "app", "dataset": "events"},
+        "headers": {"content-type": "application/json", "IDEMPOTENCY-KEY": "k1"},
+        "body": base64.b64encode(b'{"a": "\xc3\xa9"}').decode(),
+        "isBase64Encoded": True,
+        "requestContext": {"identity": {"sourceIp": "203.0.113.9"}, "authorizer": {"claims": {"sub": "p-1"}}},
+    }
+    request = request_from_rest_event(event)
+    assert request.body == b'{"a": "\xc3\xa9"}'
+    assert (request.content_type, request.idempotency_key) == ("application/json", "k1")
+    assert request.producer == "cognito:p-1"
+    event["requestContext"] = {"identity": {"sourceIp": "203.0.113.9"}}
+    assert request_from_rest_event(event).producer == "203.0.113.9"
