@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from cornlake.contracts import Column, Contract, FormatSpec
@@ -25,6 +26,7 @@ TRUE = {"true", "t", "1", "yes", "y", "sim", "s"}
 FALSE = {"false", "f", "0", "no", "n", "nao", "não"}
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PARSE_CACHE = 65_536
 
 Converter = Callable[[Any], Any]
 
@@ -152,6 +154,8 @@ def _bool(value: Any) -> bool:
 
 
 def _date_converter(spec: FormatSpec) -> Converter:
+    parse_format = _strptime_for(spec.date_format)
+
     def convert(value: Any) -> date:
         if isinstance(value, datetime):
             return value.date()
@@ -159,9 +163,13 @@ def _date_converter(spec: FormatSpec) -> Converter:
             return value
         if not isinstance(value, str):
             raise ConversionError(f"expected a date string, got {_describe(value)}")
+        return parse(value)
+
+    @lru_cache(maxsize=PARSE_CACHE)  # files repeat the same few dates; strptime is slow
+    def parse(value: str) -> date:
         text = value.strip()
         try:
-            return datetime.strptime(text, spec.date_format).date()
+            return parse_format(text).date()
         except ValueError:
             pass
         try:
@@ -174,8 +182,48 @@ def _date_converter(spec: FormatSpec) -> Converter:
     return convert
 
 
+_FAST_DIRECTIVES = {
+    "%d": r"(?P<d>\d{1,2})",
+    "%m": r"(?P<m>\d{1,2})",
+    "%Y": r"(?P<Y>\d{4})",
+    "%H": r"(?P<H>\d{1,2})",
+    "%M": r"(?P<M>\d{1,2})",
+    "%S": r"(?P<S>\d{1,2})",
+}
+
+
+def fast_strptime(fmt: str) -> Callable[[str], datetime] | None:
+    """A regex parser for formats made only of %d %m %Y %H %M %S and literal separators,
+    several times faster than ``datetime.strptime``; None for any other format."""
+    parts = re.split(r"(%.)", fmt)
+    if any(p.startswith("%") and p not in _FAST_DIRECTIVES for p in parts):
+        return None
+    pattern = re.compile("^" + "".join(_FAST_DIRECTIVES.get(p, re.escape(p)) for p in parts) + "$")
+
+    def parse(text: str) -> datetime:
+        match = pattern.match(text)
+        if not match:
+            raise ValueError(text)
+        g = match.groupdict()
+        return datetime(
+            int(g["Y"]),
+            int(g["m"]),
+            int(g["d"]),
+            int(g.get("H") or 0),
+            int(g.get("M") or 0),
+            int(g.get("S") or 0),
+        )
+
+    return parse
+
+
+def _strptime_for(fmt: str) -> Callable[[str], datetime]:
+    return fast_strptime(fmt) or (lambda text: datetime.strptime(text, fmt))
+
+
 def _timestamp_converter(spec: FormatSpec) -> Converter:
     zone = zoneinfo.ZoneInfo(spec.timezone)
+    formats = [_strptime_for(f) for f in spec.timestamp_formats]
 
     def aware(moment: datetime) -> datetime:
         return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
@@ -196,6 +244,10 @@ def _timestamp_converter(spec: FormatSpec) -> Converter:
                 raise ConversionError(f"epoch value {value} is out of range") from None
         if not isinstance(value, str):
             raise ConversionError(f"expected a timestamp, got {_describe(value)}")
+        return parse(value)
+
+    @lru_cache(maxsize=PARSE_CACHE)
+    def parse(value: str) -> datetime:
         text = value.strip()
         if _INT_RE.match(text):
             return convert(int(text))
@@ -203,9 +255,9 @@ def _timestamp_converter(spec: FormatSpec) -> Converter:
             return aware(datetime.fromisoformat(text))
         except ValueError:
             pass
-        for fmt in spec.timestamp_formats:
+        for parse_format in formats:
             try:
-                return aware(datetime.strptime(text, fmt))
+                return aware(parse_format(text))
             except ValueError:
                 continue
         allowed = ", ".join(("ISO 8601", "epoch seconds or milliseconds", *spec.timestamp_formats))

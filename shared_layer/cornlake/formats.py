@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -274,7 +275,7 @@ def iter_csv(stream: io.BufferedReader, spec: FormatSpec, contract: Contract) ->
         raw = spec.delimiter.join(row)
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        if any(_has_bad_bytes(field) for field in row):
+        if _BAD_BYTES.search(raw):
             yield RawRecord(
                 number,
                 None,
@@ -288,8 +289,8 @@ def iter_csv(stream: io.BufferedReader, spec: FormatSpec, contract: Contract) ->
         yield RawRecord(number, dict(zip(header, row, strict=True)), raw[:RAW_SNIPPET])
 
 
-def _has_bad_bytes(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+# Bytes the declared encoding could not decode, kept by errors="surrogateescape".
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
 
 
 def iter_records(stream: io.BufferedReader, contract: Contract) -> Iterator[RawRecord]:

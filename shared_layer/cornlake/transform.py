@@ -109,10 +109,8 @@ class _PartitionWriter:
     def rows(self) -> int:
         return sum(n for _, n in self.files) + self.rows_in_file + len(self.buffer)
 
-    def add(self, row: dict[str, Any], batch_rows: int) -> None:
+    def add(self, row: dict[str, Any]) -> None:
         self.buffer.append(row)
-        if len(self.buffer) >= batch_rows:
-            self.flush()
 
     def flush(self) -> None:
         if not self.buffer:
@@ -185,6 +183,7 @@ class _Sink:
         self.converter = RowConverter(contract)
         self.writers: dict[str, _PartitionWriter] = {}
         self.rows_in = 0
+        self.buffered = 0
         # Primary keys seen in this file, as 8-byte digests (about 60 bytes of memory per row).
         self.seen_keys: dict[int, int] = {}
         self.duplicates = 0
@@ -225,7 +224,13 @@ class _Sink:
             stem = self.tmp / f"partition-{len(self.writers)}"
             writer = self.writers[value] = _PartitionWriter(stem, self.schema, self.target_bytes)
         row[LINEAGE_COLUMN] = self.raw.ingest_id
-        writer.add(row, self.batch_rows)
+        writer.add(row)
+        self.buffered += 1
+        if self.buffered >= self.batch_rows:
+            # Memory is bounded by rows buffered across all partitions, not per partition.
+            largest = max(self.writers.values(), key=lambda w: len(w.buffer))
+            self.buffered -= len(largest.buffer)
+            largest.flush()
 
     def close(self) -> None:
         for writer in self.writers.values():

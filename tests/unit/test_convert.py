@@ -124,3 +124,16 @@ def test_new_columns_are_discarded_or_frozen_per_contract() -> None:
     strict = RowConverter(_contract("freeze"))
     _, problems = strict.convert({"id": 1, "extra": "y"})
     assert problems[0].column == "extra" and "freeze" in problems[0].reason
+
+
+def test_fast_strptime_agrees_with_strptime() -> None:
+    from cornlake.convert import fast_strptime
+
+    parse = fast_strptime("%d/%m/%Y %H:%M:%S")
+    assert parse is not None
+    for text in ("01/02/2026 03:04:05", "9/1/2026 7:05:00", "31/12/1999 23:59:59"):
+        assert parse(text) == datetime.strptime(text, "%d/%m/%Y %H:%M:%S")
+    for bad in ("31/02/2026 00:00:00", "01/02/2026", "01-02-2026 03:04:05", "1/2/26 3:04:05"):
+        with pytest.raises(ValueError):
+            parse(bad)
+    assert fast_strptime("%d de %B de %Y") is None  # month names: strptime's job
