@@ -17,7 +17,7 @@ from cornlake.contracts import registry
 from cornlake.events import process_sqs_batch
 from cornlake.messages import CuratedBatch
 from cornlake.observability import logger, metrics, tracer
-from cornlake.runs import RunRecord, write_run_record
+from cornlake.runs import write_run_record
 from cornlake.settings import settings_for
 
 REQUIRED = ("glue_database", "ops_glue_database", "ops_bucket")
@@ -29,13 +29,7 @@ def sync_record(record: SQSRecord) -> None:
     catalog.ensure_ops_tables(aws.glue(), database=settings.ops_glue_database, bucket=settings.ops_bucket)
     batch = CuratedBatch.from_json(record.body)
     contract = registry().get(batch.source, batch.dataset)
-    run = RunRecord(
-        stage="catalog",
-        source=batch.source,
-        dataset=batch.dataset,
-        input_key=batch.raw_key,
-        rows_in=batch.rows_out,
-    )
+    run = batch.run_record("catalog")
     result = catalog.sync_batch(aws.glue(), contract, batch, database=settings.glue_database)
     run.details = result
     run.output_keys = [result["table"]]

@@ -18,7 +18,7 @@ from cornlake.events import process_sqs_batch
 from cornlake.messages import CuratedBatch
 from cornlake.observability import logger, metrics, tracer
 from cornlake.quality import run_quality
-from cornlake.runs import RunRecord, write_run_record
+from cornlake.runs import write_run_record
 from cornlake.settings import settings_for
 
 REQUIRED = ("ops_bucket",)
@@ -28,13 +28,7 @@ def check_record(record: SQSRecord) -> None:
     settings = settings_for(*REQUIRED)
     batch = CuratedBatch.from_json(record.body)
     contract = registry().get(batch.source, batch.dataset)
-    run = RunRecord(
-        stage="quality",
-        source=batch.source,
-        dataset=batch.dataset,
-        input_key=batch.raw_key,
-        rows_in=batch.rows_out,
-    )
+    run = batch.run_record("quality")
     s3 = aws.s3()
     results, key = run_quality(s3, contract, batch, ops_bucket=settings.ops_bucket, run_id=run.run_id)
     failed = [r for r in results if not r.passed]

@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cornlake.runs import RunRecord
+
 
 @dataclass(frozen=True)
 class CuratedObject:
@@ -29,6 +31,16 @@ class CuratedBatch:
     objects: tuple[CuratedObject, ...] = field(default_factory=tuple)
     rows_in: int = 0
     rows_quarantined: int = 0
+
+    def run_record(self, stage: str) -> RunRecord:
+        """A run record for a stage that consumes this batch (catalog, quality)."""
+        return RunRecord(
+            stage=stage,
+            source=self.source,
+            dataset=self.dataset,
+            input_key=self.raw_key,
+            rows_in=self.rows_out,
+        )
 
     @property
     def rows_out(self) -> int:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 20_000
 TARGET_FILE_BYTES = 128 * 1024 * 1024  # Athena reads files of this order most efficiently
+MAX_TRACKED_KEYS = 1_000_000  # primary keys remembered per file for duplicate detection (~60 MB)
 LINEAGE_COLUMN = "_ingest_id"
 _SCALARS = {
     "string": pa.string(),
@@ -162,6 +163,7 @@ class TransformOutcome:
     unexpected_columns: list[str] = field(default_factory=list)
     bytes_in: int = 0
     duplicates: int = 0
+    keys_checked: int = 0
 
 
 class _Sink:
@@ -184,17 +186,24 @@ class _Sink:
         self.writers: dict[str, _PartitionWriter] = {}
         self.rows_in = 0
         self.buffered = 0
-        # Primary keys seen in this file, as 8-byte digests (about 60 bytes of memory per row).
-        self.seen_keys: dict[int, int] = {}
+        # Primary keys seen in this file, as 8-byte digests: about 60 bytes each, so the set
+        # is capped (MAX_TRACKED_KEYS) to keep memory flat; past the cap, keys go unchecked
+        # and the run record says how many rows were covered.
+        self.seen_keys: set[int] = set()
         self.duplicates = 0
+        self.keys_checked = 0
 
-    def _duplicate_of(self, row: dict[str, Any], number: int) -> int | None:
+    def _is_duplicate(self, row: dict[str, Any]) -> bool:
         if not self.contract.primary_key:
-            return None
+            return False
         text = "\x1f".join(repr(row[c]) for c in self.contract.primary_key)
         digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-        first = self.seen_keys.setdefault(digest, number)
-        return None if first == number else first
+        if digest in self.seen_keys:
+            return True
+        if len(self.seen_keys) < MAX_TRACKED_KEYS:
+            self.seen_keys.add(digest)
+            self.keys_checked += 1
+        return False
 
     def route(self, record: RawRecord) -> None:
         self.rows_in += 1
@@ -205,14 +214,12 @@ class _Sink:
         if problems:
             self.quarantine.add(record, problems)
             return
-        first = self._duplicate_of(row, record.number)
-        if first is not None:
+        if self._is_duplicate(row):
             self.duplicates += 1
             columns = ",".join(self.contract.primary_key)
             key = [row[c] for c in self.contract.primary_key]
-            self.quarantine.add(
-                record, [Problem(columns, key, f"duplicate primary key (first seen at record {first})")]
-            )
+            reason = "duplicate primary key: an earlier record of this file has the same key"
+            self.quarantine.add(record, [Problem(columns, key, reason)])
             return
         value = partition_value(self.contract, row, self.raw.ingest_date)
         if value is None:
@@ -361,7 +368,13 @@ def transform_object(
     )
     unexpected = sorted(done.sink.converter.unexpected_columns)
     return TransformOutcome(
-        batch, qkey if done.quarantine.count else "", done.file_error, unexpected, size, done.sink.duplicates
+        batch,
+        qkey if done.quarantine.count else "",
+        done.file_error,
+        unexpected,
+        size,
+        done.sink.duplicates,
+        done.sink.keys_checked,
     )
 
 
@@ -426,6 +439,7 @@ def run_transform(
         "ingest_id": raw.ingest_id,
         "unexpected_columns": outcome.unexpected_columns,
         "duplicates_quarantined": outcome.duplicates,
+        "primary_keys_checked": outcome.keys_checked,
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

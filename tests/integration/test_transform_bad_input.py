@@ -180,9 +180,9 @@ def test_rows_repeated_by_primary_key_are_quarantined_as_duplicates(stack: Local
     body = events(ok_line(), ok_line(event_type="purchase"), ok_line(event_id="e2"), ok_line())
     result = run(stack, "app", "events", body)
     assert (result["run"].rows_out, result["run"].rows_quarantined) == (2, 2)
-    assert result["reasons"] == ["duplicate primary key (first seen at record 1)"] * 2
+    assert result["reasons"] == ["duplicate primary key: an earlier record of this file has the same key"] * 2
     details = json.loads(json.loads(result["run"].to_json())["details"])
-    assert details["duplicates_quarantined"] == 2
+    assert details["duplicates_quarantined"] == 2 and details["primary_keys_checked"] == 2
 
 
 def test_parquet_inputs_are_retyped_to_the_contract(stack: LocalLake) -> None:
@@ -242,3 +242,16 @@ def test_outputs_roll_over_at_the_target_size_and_reprocessing_drops_stale_parts
     whole = transform_object(stack.client("s3"), contract, **common)
     assert len(whole.batch.objects) == 1
     assert list_keys(stack, names["curated_bucket"]) == [whole.batch.objects[0].key]
+
+
+def test_duplicate_tracking_is_capped_and_the_cap_is_recorded(stack: LocalLake) -> None:
+    from cornlake import transform
+
+    body = events(
+        *(ok_line(event_id=f"e{i}") for i in range(5)), ok_line(event_id="e1"), ok_line(event_id="e4")
+    )
+    with mock.patch.object(transform, "MAX_TRACKED_KEYS", 3):
+        result = run(stack, "app", "events", body)
+    details = json.loads(json.loads(result["run"].to_json())["details"])
+    assert details["primary_keys_checked"] == 3  # e0..e2 remembered, e3 and e4 not
+    assert (result["run"].rows_out, result["run"].rows_quarantined) == (6, 1)  # e1 caught, e4 not
