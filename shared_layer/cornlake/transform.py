@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 20_000
 TARGET_FILE_BYTES = 128 * 1024 * 1024  # Athena reads files of this order most efficiently
-MAX_TRACKED_KEYS = 1_000_000  # primary keys remembered per file for duplicate detection (~60 MB)
+MAX_TRACKED_KEYS = 500_000  # primary keys remembered per file for duplicate detection (~30 MB)
 LINEAGE_COLUMN = "_ingest_id"
 _SCALARS = {
     "string": pa.string(),
