@@ -168,3 +168,32 @@ def test_cli_verbs_against_the_local_lake(
     )
     assert cli.main(["query", "SELECT * FROM missing_table"]) == 2
     assert "not in the catalog" in capsys.readouterr().err
+
+
+def test_reprocess_replays_raw_objects_without_duplicating_rows(
+    fresh: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    names = fresh.describe()
+    target.write_local_state(names, tmp_path / "local.json")
+    monkeypatch.setattr(target, "STATE_FILE", tmp_path / "local.json")
+    assert (
+        cli.main(["ingest", str(sample("ref/samples/lojas.json")), "--source", "ref", "--dataset", "lojas"])
+        == 0
+    )
+    fresh.wait_until_idle(timeout=60)
+    today = datetime.now(UTC).date().isoformat()
+    assert cli.main(["reprocess", "--source", "ref", "--dataset", "lojas", "--from", today]) == 0
+    assert "queued 1 raw objects" in capsys.readouterr().out
+    fresh.wait_until_idle(timeout=60)
+    assert sql(fresh, "SELECT count(*) FROM ref_lojas") == [(12,)]
+    runs = sql(fresh, f"SELECT count(*) FROM {names['ops_glue_database']}.runs WHERE stage = 'transform'")
+    assert runs == [(2,)]
+    assert len(list_keys(fresh, names["curated_bucket"])) == 1
+    assert (
+        cli.main(
+            ["reprocess", "--source", "ref", "--dataset", "lojas", "--from", today, "--to", "2000-01-01"]
+        )
+        == 2
+    )

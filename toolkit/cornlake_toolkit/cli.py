@@ -255,6 +255,34 @@ def cmd_quality(args: argparse.Namespace, target: Target) -> int:
     return 0
 
 
+def cmd_reprocess(args: argparse.Namespace, target: Target) -> int:
+    from datetime import date
+
+    from cornlake_toolkit.reprocess import reprocess
+
+    registry().get(args.source, args.dataset)
+    try:
+        first, last = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to or args.date_from)
+        count = reprocess(
+            target.client("s3"),
+            target.client("sqs"),
+            raw_bucket=target.raw_bucket,
+            queue=target.transform_queue,
+            source=args.source,
+            dataset=args.dataset,
+            first=first,
+            last=last,
+        )
+    except ValueError as err:
+        _say(f"error: {err}\n  hint: dates are YYYY-MM-DD (ingest dates, as in the raw keys)")
+        return 2
+    print(
+        f"queued {count} raw objects of {args.source}/{args.dataset} ingested {first}..{last} "
+        "for the transform"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from cornlake_toolkit.demo import run_demo
 
@@ -307,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--limit", type=int, default=20)
     for cmd in (query, sub.choices["runs"], sub.choices["quality"]):
         cmd.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    again = sub.add_parser("reprocess", help="transform a dataset's raw objects again, for ingest dates")
+    again.add_argument("--source", required=True)
+    again.add_argument("--dataset", required=True)
+    again.add_argument("--from", dest="date_from", required=True, help="first ingest date, YYYY-MM-DD")
+    again.add_argument("--to", dest="date_to", default="", help="last ingest date (default: --from)")
     sub.add_parser("datasets", help="list dataset contracts")
     describe = sub.add_parser("describe", help="show one dataset's contract")
     describe.add_argument("dataset", help="source/dataset")
@@ -320,6 +353,7 @@ TARGETED = {
     "query": cmd_query,
     "runs": cmd_runs,
     "quality": cmd_quality,
+    "reprocess": cmd_reprocess,
 }
 UNTARGETED = {"datasets": cmd_datasets, "describe": cmd_describe}
 

@@ -543,6 +543,7 @@ class LocalLake:
             "glue_database": env["GLUE_DATABASE"],
             "ops_glue_database": env["OPS_GLUE_DATABASE"],
             "workgroup": self.template.ref("AnalystWorkgroup"),
+            "transform_queue": self.template.get_att("TransformQueue", "QueueName"),
             "service_endpoints": self.service_endpoints,
         }
 

@@ -26,6 +26,7 @@ OUTPUTS = {
     "GlueDatabaseName": "glue_database",
     "OpsGlueDatabaseName": "ops_glue_database",
     "AthenaWorkgroupName": "workgroup",
+    "TransformQueueUrl": "transform_queue",
 }
 
 
@@ -47,6 +48,7 @@ class Target:
     glue_database: str
     ops_glue_database: str
     workgroup: str
+    transform_queue: str = ""  # queue name locally, queue URL on AWS
     endpoint: str = ""
     profile: str = ""
     service_endpoints: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,65 @@
+"""Reprocess raw → curated for a date range, by sending the transform what S3 would have.
+
+Each raw object under ``source=<s>/dataset=<d>/ingest_date=<day>/`` for the chosen days is
+announced on the transform queue as an S3 ``ObjectCreated`` event. The transform's outputs
+are keyed by the raw object's ingest id, so this replaces curated and quarantine objects
+instead of adding rows, and the catalog and quality stages run again on the new batches.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from cornlake import keys
+
+
+def raw_keys(
+    s3: Any, bucket: str, *, source: str, dataset: str, first: date, last: date
+) -> list[dict[str, Any]]:
+    objects = []
+    day = first
+    while day <= last:
+        prefix = f"{keys.table_prefix(source, dataset)}ingest_date={day.isoformat()}/"
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            objects += page.get("Contents", [])
+        day += timedelta(days=1)
+    return objects
+
+
+def s3_event(bucket: str, obj: dict[str, Any]) -> str:
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventName": "ObjectCreated:Reprocess",
+        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "userIdentity": {"principalId": "cornlake-reprocess"},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": {"key": obj["Key"], "size": obj["Size"], "eTag": obj.get("ETag", "").strip('"')},
+        },
+    }
+    return json.dumps({"Records": [record]})
+
+
+def reprocess(
+    s3: Any, sqs: Any, *, raw_bucket: str, queue: str, source: str, dataset: str, first: date, last: date
+) -> int:
+    """Queue every raw object of the dataset ingested between ``first`` and ``last``; return how many."""
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    url = queue if queue.startswith("http") else sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    objects = raw_keys(s3, raw_bucket, source=source, dataset=dataset, first=first, last=last)
+    for start in range(0, len(objects), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": s3_event(raw_bucket, obj)}
+            for i, obj in enumerate(objects[start : start + 10])
+        ]
+        failed = sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])
+        if failed:
+            raise RuntimeError(
+                f"the transform queue refused {len(failed)} messages: {failed[0].get('Message')}"
+            )
+    return len(objects)
