@@ -9,11 +9,12 @@ partition management at all.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from cornlake import keys
 from cornlake.contracts import Contract
-from cornlake.messages import CuratedBatch
+from cornlake.messages import EVOLVED_COMMENT, CuratedBatch
 from cornlake.runs import RESULT_COLUMNS, RESULTS_TABLE, RUN_COLUMNS, RUNS_TABLE
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def ensure_database(glue: GlueClient, name: str, description: str) -> None:
             glue.create_database(DatabaseInput={"Name": name, "Description": description})
 
 
-def table_input(contract: Contract, bucket: str) -> dict[str, Any]:
+def table_input(contract: Contract, bucket: str, evolved: Iterable[str] = ()) -> dict[str, Any]:
+    """The Glue table for a contract, plus string columns schema evolution added."""
     columns = [
         {
             "Name": c.name,
@@ -53,6 +55,7 @@ def table_input(contract: Contract, bucket: str) -> dict[str, Any]:
         }
         for c in contract.columns
     ]
+    columns += [{"Name": name, "Type": "string", "Comment": EVOLVED_COMMENT} for name in sorted(evolved)]
     columns.append(
         {"Name": "_ingest_id", "Type": "string", "Comment": "Ingest id of the raw object the row came from"}
     )
@@ -141,10 +144,27 @@ def add_partitions(glue: GlueClient, database: str, table: dict[str, Any], batch
 
 def sync_batch(glue: GlueClient, contract: Contract, batch: CuratedBatch, *, database: str) -> dict[str, Any]:
     ensure_database(glue, database, "CornLake curated datasets (one table per dataset contract)")
-    table = table_input(contract, batch.curated_bucket)
+    known = {c.name for c in contract.columns} | {"_ingest_id"}
+    evolved = set(batch.added_columns) | {
+        c["Name"] for c in _current_columns(glue, database, contract.table_name) if c["Name"] not in known
+    }  # columns are only ever added: older files still hold earlier evolutions
+    table = table_input(contract, batch.curated_bucket, evolved)
     table_state = upsert_table(glue, database, table)
     created = add_partitions(glue, database, table, batch) if batch.objects else 0
-    return {"table": f"{database}.{table['Name']}", "table_state": table_state, "partitions_created": created}
+    return {
+        "table": f"{database}.{table['Name']}",
+        "table_state": table_state,
+        "partitions_created": created,
+        "columns_added": sorted(set(batch.added_columns) - known),
+    }
+
+
+def _current_columns(glue: GlueClient, database: str, name: str) -> list[dict[str, Any]]:
+    try:
+        table = glue.get_table(DatabaseName=database, Name=name)["Table"]
+    except glue.exceptions.EntityNotFoundException:
+        return []
+    return [dict(c) for c in table.get("StorageDescriptor", {}).get("Columns", [])]
 
 
 def ops_table_input(

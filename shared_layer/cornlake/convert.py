@@ -8,6 +8,7 @@ date in the wrong format all fail, and their rows go to quarantine.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zoneinfo
@@ -27,6 +28,7 @@ FALSE = {"false", "f", "0", "no", "n", "nao", "não"}
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PARSE_CACHE = 65_536
+EVOLVED_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 Converter = Callable[[Any], Any]
 
@@ -321,7 +323,9 @@ class RowConverter:
             (c, build_converter(c.type, spec)) for c in contract.columns
         ]
         self._known = frozenset(c.input_name for c in contract.columns)
+        self._names = frozenset(c.name for c in contract.columns)
         self.unexpected_columns: set[str] = set()
+        self.evolved_columns: set[str] = set()  # new_columns: evolve, all typed string
 
     def convert(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         row: dict[str, Any] = {}
@@ -341,12 +345,33 @@ class RowConverter:
         if extra:
             self.unexpected_columns.update(extra)
             if self.contract.new_columns == "freeze":
-                for name in sorted(extra):
-                    problems.append(
-                        Problem(
-                            name,
-                            record[name],
-                            "column is not in the contract (schema_evolution.new_columns: freeze)",
-                        )
-                    )
+                reason = "column is not in the contract (schema_evolution.new_columns: freeze)"
+                problems.extend(Problem(name, record[name], reason) for name in sorted(extra))
+            elif self.contract.new_columns == "evolve":
+                self._evolve(record, extra, row, problems)
         return row, problems
+
+    def _evolve(
+        self, record: dict[str, Any], extra: set[str], row: dict[str, Any], problems: list[Problem]
+    ) -> None:
+        """New fields become string columns (nested values as JSON text): lossless, and any
+        later type can be read from them. Names must be usable as column names."""
+        for name in sorted(extra):
+            if not EVOLVED_NAME_RE.match(name) or name in self._names:
+                problems.append(
+                    Problem(
+                        name,
+                        record[name],
+                        "a new field needs a lowercase name of "
+                        "a-z, 0-9 and _ (starting with a letter) to become a column",
+                    )
+                )
+                continue
+            value = record[name]
+            self.evolved_columns.add(name)
+            if value is None or isinstance(value, str):
+                row[name] = value
+            elif isinstance(value, dict | list):
+                row[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            else:
+                row[name] = _to_string(value)

@@ -12,6 +12,8 @@ from typing import Any
 
 from cornlake.runs import RunRecord
 
+EVOLVED_COMMENT = "Added by schema evolution (new field in the source, kept as text)"
+
 
 @dataclass(frozen=True)
 class CuratedObject:
@@ -31,6 +33,7 @@ class CuratedBatch:
     objects: tuple[CuratedObject, ...] = field(default_factory=tuple)
     rows_in: int = 0
     rows_quarantined: int = 0
+    added_columns: tuple[str, ...] = ()  # new string columns from schema evolution (new_columns: evolve)
 
     def run_record(self, stage: str) -> RunRecord:
         """A run record for a stage that consumes this batch (catalog, quality)."""
@@ -57,4 +60,5 @@ class CuratedBatch:
         objects = tuple(
             CuratedObject(o["key"], dict(o["partition"]), int(o["rows"])) for o in data.pop("objects", [])
         )
-        return cls(objects=objects, **data)
+        added = tuple(data.pop("added_columns", ()))
+        return cls(objects=objects, added_columns=added, **data)

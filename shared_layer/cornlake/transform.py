@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from cornlake.convert import Problem, RowConverter
 from cornlake.datatypes import DataType
 from cornlake.errors import BadFileError
 from cornlake.formats import RAW_SNIPPET, RawRecord, decompression_limit, iter_records, open_input
-from cornlake.messages import CuratedBatch, CuratedObject
+from cornlake.messages import EVOLVED_COMMENT, CuratedBatch, CuratedObject
 from cornlake.runs import RunRecord
 
 if TYPE_CHECKING:
@@ -59,10 +59,13 @@ def arrow_type(dtype: DataType) -> pa.DataType:
     return pa.struct([pa.field(name, arrow_type(t)) for name, t in dtype.fields])
 
 
-def arrow_schema(contract: Contract) -> pa.Schema:
+def arrow_schema(contract: Contract, evolved: Iterable[str] = ()) -> pa.Schema:
     fields = [
         pa.field(c.name, arrow_type(c.type), nullable=c.nullable, metadata={"description": c.description})
         for c in contract.columns
+    ]
+    fields += [
+        pa.field(name, pa.string(), metadata={"description": EVOLVED_COMMENT}) for name in sorted(evolved)
     ]
     fields.append(
         pa.field(
@@ -98,7 +101,7 @@ def partition_value(contract: Contract, row: dict[str, Any], ingest_date: date) 
 class _PartitionWriter:
     """One partition's output: Parquet files of about ``target_bytes`` each, built in /tmp."""
 
-    def __init__(self, stem: Path, schema: pa.Schema, target_bytes: int) -> None:
+    def __init__(self, stem: Path, schema: Callable[[], pa.Schema], target_bytes: int) -> None:
         self.stem, self.schema, self.target_bytes = stem, schema, target_bytes
         self.buffer: list[dict[str, Any]] = []
         self.files: list[tuple[Path, int]] = []  # finished files and their row counts
@@ -116,12 +119,13 @@ class _PartitionWriter:
     def flush(self) -> None:
         if not self.buffer:
             return
+        schema = self.schema()
+        if self.writer is not None and self.writer.schema != schema:
+            self._finish_file()  # schema evolution added a column: start a file that has it
         if self.writer is None:
             self.path = self.stem.with_name(f"{self.stem.name}-{len(self.files):04d}.parquet")
-            self.writer = pq.ParquetWriter(
-                str(self.path), self.schema, compression="zstd", write_statistics=True
-            )
-        self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+            self.writer = pq.ParquetWriter(str(self.path), schema, compression="zstd", write_statistics=True)
+        self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=schema))
         self.rows_in_file += len(self.buffer)
         self.buffer = []
         if self.path.stat().st_size >= self.target_bytes:
@@ -181,7 +185,7 @@ class _Sink:
     ):
         self.contract, self.raw, self.tmp, self.quarantine = contract, raw, tmp, quarantine
         self.batch_rows, self.target_bytes = batch_rows, target_bytes
-        self.schema = arrow_schema(contract)
+        self._schemas: dict[frozenset[str], pa.Schema] = {}
         self.converter = RowConverter(contract)
         self.writers: dict[str, _PartitionWriter] = {}
         self.rows_in = 0
@@ -192,6 +196,13 @@ class _Sink:
         self.seen_keys: set[int] = set()
         self.duplicates = 0
         self.keys_checked = 0
+
+    def schema(self) -> pa.Schema:
+        """The contract's schema plus any columns schema evolution has added so far."""
+        evolved = frozenset(self.converter.evolved_columns)
+        if evolved not in self._schemas:
+            self._schemas[evolved] = arrow_schema(self.contract, evolved)
+        return self._schemas[evolved]
 
     def _is_duplicate(self, row: dict[str, Any]) -> bool:
         if not self.contract.primary_key:
@@ -365,6 +376,7 @@ def transform_object(
         tuple(objects),
         done.sink.rows_in,
         done.rows_quarantined,
+        tuple(sorted(done.sink.converter.evolved_columns)) if objects else (),
     )
     unexpected = sorted(done.sink.converter.unexpected_columns)
     return TransformOutcome(
@@ -440,6 +452,7 @@ def run_transform(
         "unexpected_columns": outcome.unexpected_columns,
         "duplicates_quarantined": outcome.duplicates,
         "primary_keys_checked": outcome.keys_checked,
+        "columns_added": list(batch.added_columns),
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -26,9 +26,11 @@ INGEST_ID = "20261120T120000Z-0123456789ab"
 GOOD_EVENT = {"event_id": "e1", "event_type": "click", "event_time": "2026-11-20T10:00:00Z"}
 
 
-def run(stack: LocalLake, source: str, dataset: str, body: bytes, name: str = "f.data") -> dict[str, Any]:
+def run(
+    stack: LocalLake, source: str, dataset: str, body: bytes, name: str = "f.data", ingest_id: str = INGEST_ID
+) -> dict[str, Any]:
     names = stack.describe()
-    key = f"source={source}/dataset={dataset}/ingest_date=2026-11-20/{INGEST_ID}-{name}"
+    key = f"source={source}/dataset={dataset}/ingest_date=2026-11-20/{ingest_id}-{name}"
     stack.client("s3").put_object(Bucket=names["raw_bucket"], Key=key, Body=body)
     record, outcome = run_transform(
         stack.client("s3"),
@@ -255,3 +257,43 @@ def test_duplicate_tracking_is_capped_and_the_cap_is_recorded(stack: LocalLake) 
     details = json.loads(json.loads(result["run"].to_json())["details"])
     assert details["primary_keys_checked"] == 3  # e0..e2 remembered, e3 and e4 not
     assert (result["run"].rows_out, result["run"].rows_quarantined) == (6, 1)  # e1 caught, e4 not
+
+
+def test_new_fields_evolve_into_text_columns_the_catalog_keeps(stack: LocalLake) -> None:
+    from cornlake import catalog
+    from cornlake_toolkit.sql import LocalSqlEngine
+
+    names = stack.describe()
+    body = events(
+        ok_line(event_id="a", campaign="black-friday", meta={"ab": "b", "n": 2}),
+        ok_line(event_id="b", campaign="natal"),
+        ok_line(event_id="c", **{"Bad-Name": 1}),
+    )
+    first = run(stack, "app", "events", body)
+    assert (first["run"].rows_out, first["run"].rows_quarantined) == (2, 1)
+    assert "lowercase name" in first["reasons"][0]
+    batch = first["outcome"].batch
+    assert batch.added_columns == ("campaign", "meta")
+    glue = stack.client("glue")
+    contract = registry().get("app", "events")
+    assert catalog.sync_batch(glue, contract, batch, database=names["glue_database"])["columns_added"] == [
+        "campaign",
+        "meta",
+    ]
+    # a later batch without the new fields neither drops nor re-adds them
+    later_id = "20261120T130000Z-0123456789ac"
+    later = run(stack, "app", "events", events(ok_line(event_id="d")), "later.jsonl", later_id)[
+        "outcome"
+    ].batch
+    assert later.added_columns == ()
+    assert catalog.sync_batch(glue, contract, later, database=names["glue_database"])["columns_added"] == []
+    columns = {
+        c["Name"]: c
+        for c in glue.get_table(DatabaseName=names["glue_database"], Name="app_events")["Table"][
+            "StorageDescriptor"
+        ]["Columns"]
+    }
+    assert columns["campaign"]["Type"] == "string" and "schema evolution" in columns["campaign"]["Comment"]
+    with LocalSqlEngine(glue, stack.client("s3"), names["glue_database"]) as engine:
+        rows = engine.query("SELECT event_id, campaign, meta FROM app_events ORDER BY event_id").rows
+    assert rows == [("a", "black-friday", '{"ab": "b", "n": 2}'), ("b", "natal", None), ("d", None, None)]

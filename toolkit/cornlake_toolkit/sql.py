@@ -115,10 +115,19 @@ class LocalSqlEngine:
                 "hive_partitioning=true, hive_types_autocast=false)"
             )
         else:
-            con.execute(
-                f"CREATE VIEW {target} AS SELECT {select} FROM read_parquet('{pattern}', "
-                "hive_partitioning=true, hive_types_autocast=false, union_by_name=true)"
+            options = "hive_partitioning=true, hive_types_autocast=false, union_by_name=true"
+            source = f"read_parquet('{pattern}', {options})"
+            present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+            # A column the catalog has but no file has yet (added to the contract, or by schema
+            # evolution after these files were written) reads as NULL, as it does in Athena.
+            select = ", ".join(
+                [
+                    _quote(c) if c in present else f"CAST(NULL AS {duckdb_type(t)}) AS {_quote(c)}"
+                    for c, t in columns
+                ]
+                + [_quote(p) for p in partitions]
             )
+            con.execute(f"CREATE VIEW {target} AS SELECT {select} FROM {source}")
 
     def _mirror(self, location: str, suffix: str) -> Path:
         bucket, _, prefix = location.removeprefix("s3://").partition("/")
