@@ -3,22 +3,25 @@
 S3 ``ObjectCreated`` events arrive through SQS (DLQ after repeated failures). Bad rows
 never fail the batch: they are quarantined and counted. Only transient failures raise, so
 SQS retries them. When a raw object is done, its batch is announced on the curated topic.
+A JSON-lines object too big for one invocation is split into byte ranges that come back
+through the same queue and are converted in parallel.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cornlake import aws
+from cornlake import aws, keys, split
 from cornlake.contracts import registry
 from cornlake.errors import TerminalError
 from cornlake.events import process_sqs_batch, s3_objects
 from cornlake.observability import logger, metrics, tracer
 from cornlake.runs import RunRecord, write_run_record
-from cornlake.settings import settings_for
+from cornlake.settings import Settings, settings_for
 from cornlake.transform import run_transform
 
 REQUIRED = ("raw_bucket", "curated_bucket", "quarantine_bucket", "ops_bucket", "curated_topic_arn")
@@ -26,43 +29,88 @@ REQUIRED = ("raw_bucket", "curated_bucket", "quarantine_bucket", "ops_bucket", "
 
 def transform_record(record: SQSRecord) -> None:
     settings = settings_for(*REQUIRED)
-    s3 = aws.s3()
+    body = json.loads(record.body)
+    if split.MESSAGE_KEY in body:
+        part = split.ByteRange.from_message(body)
+        transform(settings, part.bucket, part.key, size=part.end - part.start, byte_range=part)
+        return
     for obj in s3_objects(record):
-        try:
-            run, outcome = run_transform(
-                s3,
-                registry(),
-                raw_bucket=obj.bucket,
-                key=obj.key,
-                curated_bucket=settings.curated_bucket,
-                quarantine_bucket=settings.quarantine_bucket,
-            )
-        except TerminalError as err:  # a key or dataset CornLake cannot place: record it, never retry
-            run = RunRecord(stage="transform", input_key=obj.key).finish("rejected", err.message)
-            write_run_record(s3, settings.ops_bucket, run)
-            logger.error("raw object rejected", extra={"key": obj.key, "error": err.message})
-            continue
+        transform(settings, obj.bucket, obj.key, size=obj.size)
+
+
+def transform(
+    settings: Settings, bucket: str, key: str, *, size: int, byte_range: split.ByteRange | None = None
+) -> None:
+    s3 = aws.s3()
+    try:
+        if byte_range is None and split_if_big(settings, bucket, key, size):
+            return
+        run, outcome = run_transform(
+            s3,
+            registry(),
+            raw_bucket=bucket,
+            key=key,
+            curated_bucket=settings.curated_bucket,
+            quarantine_bucket=settings.quarantine_bucket,
+            byte_range=byte_range,
+        )
+    except TerminalError as err:  # a key or dataset CornLake cannot place: record it, never retry
+        run = RunRecord(stage="transform", input_key=key).finish("rejected", err.message)
         write_run_record(s3, settings.ops_bucket, run)
-        if outcome.batch.objects:
-            aws.sns().publish(
-                TopicArn=settings.curated_topic_arn,
-                Message=outcome.batch.to_json(),
-                MessageAttributes={
-                    "dataset": {"DataType": "String", "StringValue": f"{run.source}.{run.dataset}"}
-                },
-            )
-        metrics.add_metric(name="RowsCurated", unit="Count", value=run.rows_out)
-        metrics.add_metric(name="RowsQuarantined", unit="Count", value=run.rows_quarantined)
-        logger.info(
-            "transformed",
-            extra={
-                "key": obj.key,
-                "status": run.status,
-                "rows_in": run.rows_in,
-                "rows_out": run.rows_out,
-                "rows_quarantined": run.rows_quarantined,
+        logger.error("raw object rejected", extra={"key": key, "error": err.message})
+        return
+    write_run_record(s3, settings.ops_bucket, run)
+    if outcome.batch.objects:
+        aws.sns().publish(
+            TopicArn=settings.curated_topic_arn,
+            Message=outcome.batch.to_json(),
+            MessageAttributes={
+                "dataset": {"DataType": "String", "StringValue": f"{run.source}.{run.dataset}"}
             },
         )
+    metrics.add_metric(name="RowsCurated", unit="Count", value=run.rows_out)
+    metrics.add_metric(name="RowsQuarantined", unit="Count", value=run.rows_quarantined)
+    logger.info(
+        "transformed",
+        extra={
+            "key": key,
+            "status": run.status,
+            "rows_in": run.rows_in,
+            "rows_out": run.rows_out,
+            "rows_quarantined": run.rows_quarantined,
+        },
+    )
+
+
+def split_if_big(settings: Settings, bucket: str, key: str, size: int) -> bool:
+    """Queue byte ranges of a raw object too big for one invocation; True if it was split."""
+    if not settings.transform_queue_url:
+        return False
+    raw = keys.parse_raw_key(key)
+    contract = registry().get(raw.source, raw.dataset)
+    s3 = aws.s3()
+    if not split.splittable(
+        s3, contract, bucket=bucket, key=key, size=size, split_bytes=settings.split_bytes
+    ):
+        return False
+    run = RunRecord(stage="transform", source=raw.source, dataset=raw.dataset, input_key=key, bytes_in=size)
+    ranges = split.plan(
+        s3, bucket=bucket, key=key, size=size, split_bytes=settings.split_bytes, run_id=run.run_id
+    )
+    sqs = aws.client("sqs")
+    for start in range(0, len(ranges), 10):
+        entries = [{"Id": str(r.part), "MessageBody": r.to_message()} for r in ranges[start : start + 10]]
+        failed = sqs.send_message_batch(QueueUrl=settings.transform_queue_url, Entries=entries).get(
+            "Failed", []
+        )
+        if failed:
+            raise RuntimeError(
+                f"could not queue {len(failed)} byte ranges of {key}: {failed[0].get('Message')}"
+            )
+    run.details = {"parts": len(ranges), "ranges": [[r.start, r.end] for r in ranges]}
+    write_run_record(s3, settings.ops_bucket, run.finish("split"))
+    logger.info("split", extra={"key": key, "parts": len(ranges)})
+    return True
 
 
 @logger.inject_lambda_context

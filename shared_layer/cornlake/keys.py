@@ -154,6 +154,11 @@ def curated_key(source: str, dataset: str, partition: dict[str, str], ingest_id:
     return f"{table_prefix(source, dataset)}{partition_path(partition)}part-{ingest_id}{suffix}.parquet"
 
 
+def range_stem(ingest_id: str, part: int) -> str:
+    """The output name stem of one byte range of a split raw object."""
+    return f"{ingest_id}-r{part:03d}"
+
+
 def quarantine_key(source: str, dataset: str, ingest_date: date, ingest_id: str) -> str:
     return f"{table_prefix(source, dataset)}ingest_date={ingest_date.isoformat()}/{ingest_id}.jsonl"
 

@@ -27,6 +27,8 @@ class Settings:
     glue_database: str = ""
     ops_glue_database: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    transform_queue_url: str = ""
+    split_bytes: int = 2 * 1024**3
     metrics_namespace: str = "CornLake"
 
     ENV: ClassVar[dict[str, str]] = {
@@ -39,6 +41,8 @@ class Settings:
         "glue_database": "GLUE_DATABASE",
         "ops_glue_database": "OPS_GLUE_DATABASE",
         "max_body_bytes": "MAX_BODY_BYTES",
+        "transform_queue_url": "TRANSFORM_QUEUE_URL",
+        "split_bytes": "TRANSFORM_SPLIT_BYTES",
         "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
     }
 

@@ -29,6 +29,7 @@ from cornlake.errors import BadFileError
 from cornlake.formats import RAW_SNIPPET, RawRecord, decompression_limit, iter_records, open_input
 from cornlake.messages import EVOLVED_COMMENT, CuratedBatch, CuratedObject
 from cornlake.runs import RunRecord
+from cornlake.split import ByteRange
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -184,6 +185,7 @@ class _Sink:
         target_bytes: int,
     ):
         self.contract, self.raw, self.tmp, self.quarantine = contract, raw, tmp, quarantine
+        self.stem = raw.ingest_id  # output names; a byte range of a split object adds -rNNN
         self.batch_rows, self.target_bytes = batch_rows, target_bytes
         self._schemas: dict[frozenset[str], pa.Schema] = {}
         self.converter = RowConverter(contract)
@@ -260,9 +262,7 @@ class _Sink:
         for value, writer in sorted(self.writers.items()):
             partition = {name: value}
             for n, (path, rows) in enumerate(writer.files):
-                key = keys.curated_key(
-                    self.contract.source, self.contract.dataset, partition, self.raw.ingest_id, n
-                )
+                key = keys.curated_key(self.contract.source, self.contract.dataset, partition, self.stem, n)
                 s3.upload_file(
                     str(path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"}
                 )
@@ -277,7 +277,7 @@ class _Sink:
         prefix = (
             keys.table_prefix(self.contract.source, self.contract.dataset)
             + keys.partition_path(partition)
-            + f"part-{self.raw.ingest_id}"
+            + f"part-{self.stem}"
         )
         listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
         for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
@@ -307,6 +307,7 @@ def convert_stream(
     size: int,
     batch_rows: int = BATCH_ROWS,
     target_bytes: int = TARGET_FILE_BYTES,
+    stem: str = "",
 ) -> Converted:
     """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``."""
     quarantine_path = tmp / "quarantine.jsonl"
@@ -314,6 +315,7 @@ def convert_stream(
     with quarantine_path.open("w", encoding="utf-8") as handle:
         quarantine = _Quarantine(handle, str(raw))
         sink = _Sink(contract, raw, tmp, quarantine, batch_rows=batch_rows, target_bytes=target_bytes)
+        sink.stem = stem or raw.ingest_id
         try:
             for record in _read(body, contract, size, tmp):
                 sink.route(record)
@@ -340,11 +342,18 @@ def transform_object(
     run_id: str,
     batch_rows: int = BATCH_ROWS,
     target_bytes: int = TARGET_FILE_BYTES,
+    byte_range: ByteRange | None = None,
 ) -> TransformOutcome:
-    """Convert one raw object; upload its curated and quarantine outputs."""
+    """Convert one raw object (or one byte range of it); upload its curated and quarantine outputs."""
     raw = keys.parse_raw_key(key)
+    stem = keys.range_stem(raw.ingest_id, byte_range.part) if byte_range else raw.ingest_id
     with tempfile.TemporaryDirectory(prefix="cornlake-") as tmp:
-        response = s3.get_object(Bucket=raw_bucket, Key=key)
+        if byte_range is None:
+            response = s3.get_object(Bucket=raw_bucket, Key=key)
+        else:
+            response = s3.get_object(
+                Bucket=raw_bucket, Key=key, Range=f"bytes={byte_range.start}-{byte_range.end - 1}"
+            )
         size = int(response.get("ContentLength", 0))
         done = convert_stream(
             response["Body"],
@@ -354,9 +363,10 @@ def transform_object(
             size=size,
             batch_rows=batch_rows,
             target_bytes=target_bytes,
+            stem=stem,
         )
         objects = done.sink.upload(s3, curated_bucket)
-        qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, raw.ingest_id)
+        qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
         if done.quarantine.count:
             s3.upload_file(
                 str(done.quarantine_path),
@@ -423,8 +433,10 @@ def run_transform(
     key: str,
     curated_bucket: str,
     quarantine_bucket: str,
+    byte_range: ByteRange | None = None,
 ) -> tuple[RunRecord, TransformOutcome]:
-    """Transform one raw object and describe the run; raises only on transient failure."""
+    """Transform one raw object (or one byte range of it) and describe the run; raises only on
+    transient failure."""
     raw = keys.parse_raw_key(key)
     contract = contracts.get(raw.source, raw.dataset)
     record = RunRecord(stage="transform", source=raw.source, dataset=raw.dataset, input_key=key)
@@ -436,6 +448,7 @@ def run_transform(
         curated_bucket=curated_bucket,
         quarantine_bucket=quarantine_bucket,
         run_id=record.run_id,
+        byte_range=byte_range,
     )
     batch = outcome.batch
     record.rows_in, record.rows_out, record.rows_quarantined = (
@@ -456,6 +469,13 @@ def run_transform(
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if byte_range is not None:
+        record.details |= {
+            "range": [byte_range.start, byte_range.end],
+            "part": byte_range.part,
+            "parts": byte_range.parts,
+            "split_run_id": byte_range.parent_run_id,
+        }
     status = "rejected" if outcome.file_error else "partial" if batch.rows_quarantined else "succeeded"
     record.finish(status, outcome.file_error)
     return record, outcome

@@ -187,6 +187,8 @@ def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enfo
     allowed(lambda: c["s3"].put_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY, Body=b"x"))
     allowed(lambda: c["s3"].delete_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
     allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+    allowed(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("transform"), MessageBody="{}"))
+    denied(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("catalog"), MessageBody="{}"))
     denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key=RAW_KEY, Body=b"overwrite"))
     denied(lambda: c["s3"].get_object(Bucket=n["landing_bucket"], Key="erp/vendas/a.csv"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -157,3 +158,54 @@ def test_a_transient_failure_fails_only_its_own_message(stack: LocalLake, names:
     flaky_id = next(r["messageId"] for r in event["Records"] if "000000000002" in r["body"])
     assert result == {"batchItemFailures": [{"itemIdentifier": flaky_id}]}
     assert len(curated_rows(stack, names["curated_bucket"])) == 12
+
+
+def test_a_big_json_lines_object_is_split_into_ranges_that_add_up(
+    stack: LocalLake, names: dict[str, Any], monkeypatch: Any
+) -> None:
+    from cornlake.settings import settings_for
+
+    monkeypatch.setenv("TRANSFORM_SPLIT_BYTES", "4000")
+    settings_for.cache_clear()
+    key = "source=app/dataset=events/ingest_date=2026-11-26/20261126T100000Z-bbbbbbbbbbbb-api.jsonl"
+    data = sample("app/samples/events.jsonl").read_bytes()
+    stack.client("s3").put_object(Bucket=names["raw_bucket"], Key=key, Body=data)
+    assert invoke("lambda_transform_curated", sqs_event_from_queue(stack, "cornlake-local-transform")) == {
+        "batchItemFailures": []
+    }
+    [split_run] = run_records(stack, names["ops_bucket"], "transform")
+    details = json.loads(split_run["details"])
+    assert split_run["status"] == "split" and details["parts"] >= 3
+    ranges = details["ranges"]
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert all(data[end - 1 : end] == b"\n" for _, end in ranges)  # every range ends a record
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    range_event = sqs_event_from_queue(stack, "cornlake-local-transform")
+    assert len(range_event["Records"]) == details["parts"]
+    for _ in range(2):  # a redelivered range replaces its own outputs
+        assert invoke("lambda_transform_curated", range_event) == {"batchItemFailures": []}
+    parts = [r for r in run_records(stack, names["ops_bucket"], "transform") if r["status"] != "split"]
+    assert len(parts) == 2 * details["parts"]
+    assert sum(r["rows_in"] for r in parts) == 2 * 60
+    assert sum(r["rows_in"] - r["rows_out"] - r["rows_quarantined"] for r in parts) == 0
+    rows = curated_rows(stack, names["curated_bucket"])
+    assert len(rows) == 57 and len({r["event_id"] for r in rows}) == 57
+    assert all("-r00" in k for k in list_keys(stack, names["curated_bucket"]))
+    settings_for.cache_clear()
+
+
+def test_compressed_objects_are_not_split(stack: LocalLake, names: dict[str, Any], monkeypatch: Any) -> None:
+    from cornlake.settings import settings_for
+
+    monkeypatch.setenv("TRANSFORM_SPLIT_BYTES", "100")
+    settings_for.cache_clear()
+    key = "source=app/dataset=events/ingest_date=2026-11-26/20261126T100000Z-cccccccccccc-api.jsonl.gz"
+    stack.client("s3").put_object(
+        Bucket=names["raw_bucket"],
+        Key=key,
+        Body=gzip.compress(sample("app/samples/events.jsonl").read_bytes()),
+    )
+    invoke("lambda_transform_curated", sqs_event_from_queue(stack, "cornlake-local-transform"))
+    [run] = run_records(stack, names["ops_bucket"], "transform")
+    assert run["status"] == "partial" and run["rows_out"] == 57
+    settings_for.cache_clear()

@@ -58,6 +58,7 @@ class Template:
     region: str = "us-east-1"
     account: str = "123456789012"
     parameters: dict[str, str] = field(default_factory=dict)
+    queue_url_base: str = ""  # where queue URLs live; the local runtime sets its emulator
 
     @classmethod
     def load(cls, path: Path, **kwargs: Any) -> Template:
@@ -118,7 +119,8 @@ class Template:
         if kind == "AWS::S3::Bucket":
             return self.resolve(props["BucketName"])
         if kind == "AWS::SQS::Queue":
-            return f"http://localhost/{self.account}/{self.resolve(props['QueueName'])}"
+            base = self.queue_url_base or f"https://sqs.{self.region}.amazonaws.com"
+            return f"{base}/{self.account}/{self.resolve(props['QueueName'])}"
         if kind == "AWS::SNS::Topic":
             return f"arn:aws:sns:{self.region}:{self.account}:{self.resolve(props['TopicName'])}"
         if kind == "AWS::Glue::Database":

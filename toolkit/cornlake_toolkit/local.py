@@ -161,6 +161,7 @@ class LocalLake:
         self.run_functions = run_functions
         self.external_endpoint = external_endpoint
         self.service_endpoints = dict(service_endpoints or {})
+        self.template.queue_url_base = self.service_endpoints.get("sqs", self.endpoint)
         self.functions: dict[str, LocalFunction] = {}
         self.routes: list[Route] = []
         self._moto: ThreadedMotoServer | None = None
