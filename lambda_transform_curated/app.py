@@ -24,7 +24,14 @@ from cornlake.runs import RunRecord, write_run_record
 from cornlake.settings import Settings, settings_for
 from cornlake.transform import run_transform
 
-REQUIRED = ("raw_bucket", "curated_bucket", "quarantine_bucket", "ops_bucket", "curated_topic_arn")
+REQUIRED = (
+    "raw_bucket",
+    "curated_bucket",
+    "quarantine_bucket",
+    "ops_bucket",
+    "curated_topic_arn",
+    "glue_database",
+)
 
 
 def transform_record(record: SQSRecord) -> None:
@@ -53,6 +60,8 @@ def transform(
             curated_bucket=settings.curated_bucket,
             quarantine_bucket=settings.quarantine_bucket,
             byte_range=byte_range,
+            glue=aws.glue(),
+            database=settings.glue_database,
         )
     except TerminalError as err:  # a key or dataset CornLake cannot place: record it, never retry
         run = RunRecord(stage="transform", input_key=key).finish("rejected", err.message)

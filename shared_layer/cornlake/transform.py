@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,9 +29,11 @@ from cornlake.errors import BadFileError
 from cornlake.formats import RAW_SNIPPET, RawRecord, decompression_limit, iter_records, open_input
 from cornlake.messages import EVOLVED_COMMENT, CuratedBatch, CuratedObject
 from cornlake.runs import RunRecord
+from cornlake.schema import incompatible_changes, registered_types
 from cornlake.split import ByteRange
 
 if TYPE_CHECKING:
+    from mypy_boto3_glue import GlueClient
     from mypy_boto3_s3 import S3Client
 
 BATCH_ROWS = 20_000
@@ -308,6 +310,7 @@ def convert_stream(
     batch_rows: int = BATCH_ROWS,
     target_bytes: int = TARGET_FILE_BYTES,
     stem: str = "",
+    schema_problems: Sequence[str] = (),
 ) -> Converted:
     """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``."""
     quarantine_path = tmp / "quarantine.jsonl"
@@ -317,6 +320,10 @@ def convert_stream(
         sink = _Sink(contract, raw, tmp, quarantine, batch_rows=batch_rows, target_bytes=target_bytes)
         sink.stem = stem or raw.ingest_id
         try:
+            if schema_problems:
+                raise BadFileError(
+                    "; ".join(schema_problems), hint="fix the contract, then `cornlake reprocess`"
+                )
             for record in _read(body, contract, size, tmp):
                 sink.route(record)
             if sink.rows_in == 0:
@@ -343,6 +350,7 @@ def transform_object(
     batch_rows: int = BATCH_ROWS,
     target_bytes: int = TARGET_FILE_BYTES,
     byte_range: ByteRange | None = None,
+    schema_problems: Sequence[str] = (),
 ) -> TransformOutcome:
     """Convert one raw object (or one byte range of it); upload its curated and quarantine outputs."""
     raw = keys.parse_raw_key(key)
@@ -364,6 +372,7 @@ def transform_object(
             batch_rows=batch_rows,
             target_bytes=target_bytes,
             stem=stem,
+            schema_problems=schema_problems,
         )
         objects = done.sink.upload(s3, curated_bucket)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
@@ -434,12 +443,17 @@ def run_transform(
     curated_bucket: str,
     quarantine_bucket: str,
     byte_range: ByteRange | None = None,
+    glue: GlueClient | None = None,
+    database: str = "",
 ) -> tuple[RunRecord, TransformOutcome]:
     """Transform one raw object (or one byte range of it) and describe the run; raises only on
     transient failure."""
     raw = keys.parse_raw_key(key)
     contract = contracts.get(raw.source, raw.dataset)
     record = RunRecord(stage="transform", source=raw.source, dataset=raw.dataset, input_key=key)
+    problems = (
+        incompatible_changes(registered_types(glue, database, contract.table_name), contract) if glue else []
+    )
     outcome = transform_object(
         s3,
         contract,
@@ -449,6 +463,7 @@ def run_transform(
         quarantine_bucket=quarantine_bucket,
         run_id=record.run_id,
         byte_range=byte_range,
+        schema_problems=problems,
     )
     batch = outcome.batch
     record.rows_in, record.rows_out, record.rows_quarantined = (

@@ -197,6 +197,7 @@ def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enfo
     denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key="elsewhere/x.parquet"))
     denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("catalog")))
     denied(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "t"}))
+    denied(lambda: c["glue"].delete_table(DatabaseName="cornlake_local", Name="t"))
 
 
 def test_catalog_manages_tables_and_cannot_write_data(enforced: Enforced) -> None:

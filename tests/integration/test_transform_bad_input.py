@@ -297,3 +297,43 @@ def test_new_fields_evolve_into_text_columns_the_catalog_keeps(stack: LocalLake)
     with LocalSqlEngine(glue, stack.client("s3"), names["glue_database"]) as engine:
         rows = engine.query("SELECT event_id, campaign, meta FROM app_events ORDER BY event_id").rows
     assert rows == [("a", "black-friday", '{"ab": "b", "n": 2}'), ("b", "natal", None), ("d", None, None)]
+
+
+def test_a_contract_that_narrows_a_registered_type_quarantines_the_file(stack: LocalLake) -> None:
+    from cornlake import catalog
+    from cornlake.datatypes import parse_type
+
+    names = stack.describe()
+    glue = stack.client("glue")
+    contract = registry().get("ref", "lojas")
+    first = run(stack, "ref", "lojas", sample("ref/samples/lojas.json").read_bytes(), "lojas.json")
+    catalog.sync_batch(glue, contract, first["outcome"].batch, database=names["glue_database"])
+
+    def version2(column: str, new_type: str) -> Any:
+        columns = tuple(
+            dataclasses.replace(c, type=parse_type(new_type)) if c.name == column else c
+            for c in contract.columns
+        )
+        return dataclasses.replace(contract, columns=columns, version=2)
+
+    class Contracts:
+        def __init__(self, changed: Any) -> None:
+            self.changed = changed
+
+        def get(self, source: str, dataset: str) -> Any:
+            return self.changed
+
+    key = f"source=ref/dataset=lojas/ingest_date=2026-11-20/{INGEST_ID}-lojas.json"
+    common = {
+        "raw_bucket": names["raw_bucket"],
+        "key": key,
+        "curated_bucket": names["curated_bucket"],
+        "quarantine_bucket": names["quarantine_bucket"],
+        "glue": glue,
+        "database": names["glue_database"],
+    }
+    narrowed, outcome = run_transform(stack.client("s3"), Contracts(version2("nome", "int")), **common)  # type: ignore[arg-type]
+    assert narrowed.status == "rejected" and outcome.batch.objects == ()
+    assert "changes column 'nome' from string to int" in narrowed.error
+    widened, _ = run_transform(stack.client("s3"), Contracts(version2("loja_id", "bigint")), **common)  # type: ignore[arg-type]
+    assert widened.status == "succeeded" and widened.rows_out == 12
