@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cornlake import aws, keys, split
+from cornlake import aws, split
 from cornlake.contracts import registry
 from cornlake.errors import TerminalError
 from cornlake.events import process_sqs_batch, s3_objects
@@ -50,8 +50,21 @@ def transform(
 ) -> None:
     s3 = aws.s3()
     try:
-        if byte_range is None and split_if_big(settings, bucket, key, size):
-            return
+        if byte_range is None:
+            split_run = split.split_if_big(
+                s3,
+                aws.client("sqs"),
+                registry(),
+                bucket=bucket,
+                key=key,
+                size=size,
+                split_bytes=settings.split_bytes,
+                queue_url=settings.transform_queue_url,
+            )
+            if split_run is not None:
+                write_run_record(s3, settings.ops_bucket, split_run)
+                logger.info("split", extra={"key": key, "parts": split_run.details["parts"]})
+                return
         run, outcome = run_transform(
             s3,
             registry(),
@@ -89,37 +102,6 @@ def transform(
             "rows_quarantined": run.rows_quarantined,
         },
     )
-
-
-def split_if_big(settings: Settings, bucket: str, key: str, size: int) -> bool:
-    """Queue byte ranges of a raw object too big for one invocation; True if it was split."""
-    if not settings.transform_queue_url:
-        return False
-    raw = keys.parse_raw_key(key)
-    contract = registry().get(raw.source, raw.dataset)
-    s3 = aws.s3()
-    if not split.splittable(
-        s3, contract, bucket=bucket, key=key, size=size, split_bytes=settings.split_bytes
-    ):
-        return False
-    run = RunRecord(stage="transform", source=raw.source, dataset=raw.dataset, input_key=key, bytes_in=size)
-    ranges = split.plan(
-        s3, bucket=bucket, key=key, size=size, split_bytes=settings.split_bytes, run_id=run.run_id
-    )
-    sqs = aws.client("sqs")
-    for start in range(0, len(ranges), 10):
-        entries = [{"Id": str(r.part), "MessageBody": r.to_message()} for r in ranges[start : start + 10]]
-        failed = sqs.send_message_batch(QueueUrl=settings.transform_queue_url, Entries=entries).get(
-            "Failed", []
-        )
-        if failed:
-            raise RuntimeError(
-                f"could not queue {len(failed)} byte ranges of {key}: {failed[0].get('Message')}"
-            )
-    run.details = {"parts": len(ranges), "ranges": [[r.start, r.end] for r in ranges]}
-    write_run_record(s3, settings.ops_bucket, run.finish("split"))
-    logger.info("split", extra={"key": key, "parts": len(ranges)})
-    return True
 
 
 @logger.inject_lambda_context

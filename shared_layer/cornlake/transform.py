@@ -185,9 +185,10 @@ class _Sink:
         *,
         batch_rows: int,
         target_bytes: int,
+        stem: str = "",
     ):
         self.contract, self.raw, self.tmp, self.quarantine = contract, raw, tmp, quarantine
-        self.stem = raw.ingest_id  # output names; a byte range of a split object adds -rNNN
+        self.stem = stem or raw.ingest_id  # output names; a byte range of a split object adds -rNNN
         self.batch_rows, self.target_bytes = batch_rows, target_bytes
         self._schemas: dict[frozenset[str], pa.Schema] = {}
         self.converter = RowConverter(contract)
@@ -317,8 +318,9 @@ def convert_stream(
     file_error = ""
     with quarantine_path.open("w", encoding="utf-8") as handle:
         quarantine = _Quarantine(handle, str(raw))
-        sink = _Sink(contract, raw, tmp, quarantine, batch_rows=batch_rows, target_bytes=target_bytes)
-        sink.stem = stem or raw.ingest_id
+        sink = _Sink(
+            contract, raw, tmp, quarantine, batch_rows=batch_rows, target_bytes=target_bytes, stem=stem
+        )
         try:
             if schema_problems:
                 raise BadFileError(
