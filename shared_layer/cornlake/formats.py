@@ -108,9 +108,9 @@ def open_input(
     if compression == "gzip":
         inner: Any = gzip.GzipFile(fileobj=stream, mode="rb")
     else:
-        import pyarrow as pa  # only the functions that read zstd ship pyarrow
+        import zstandard  # only the transform function reads zstd, and ships zstandard
 
-        inner = pa.CompressedInputStream(pa.PythonFile(stream, mode="r"), "zstd")
+        inner = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
     return io.BufferedReader(_LimitedReader(inner, max_decompressed), buffer_size=1 << 20)
 
 
@@ -118,9 +118,9 @@ def _snippet(data: bytes, encoding: str) -> str:
     return data[:RAW_SNIPPET].decode(encoding, errors="replace")
 
 
-def _lines(stream: io.BufferedReader) -> Iterator[tuple[int, bytes, str]]:
+def _lines(stream: io.BufferedReader, first_number: int = 1) -> Iterator[tuple[int, bytes, str]]:
     """(line number, bytes, error) for each line; over-long lines are skipped with an error."""
-    number = 0
+    number = first_number - 1
     while True:
         line = stream.readline(MAX_RECORD_BYTES + 1)
         if not line:
@@ -135,9 +135,11 @@ def _lines(stream: io.BufferedReader) -> Iterator[tuple[int, bytes, str]]:
         yield number, line, ""
 
 
-def iter_json_lines(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
+def iter_json_lines(
+    stream: io.BufferedReader, spec: FormatSpec, *, first_number: int = 1
+) -> Iterator[RawRecord]:
     encoding = "utf-8" if spec.encoding == "utf-8-sig" else spec.encoding
-    for number, data, error in _lines(stream):
+    for number, data, error in _lines(stream, first_number):
         line = data[3:] if number == 1 and data.startswith(codecs.BOM_UTF8) else data
         if error:
             yield RawRecord(number, None, _snippet(line, encoding), error)
@@ -151,7 +153,7 @@ def iter_json_lines(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[Raw
             continue
         if not text.strip():
             continue
-        yield _json_record(number, text)
+        yield json_record(number, text)
 
 
 class DuplicateKeyError(ValueError):
@@ -169,7 +171,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _json_record(number: int, text: str) -> RawRecord:
+def json_record(number: int, text: str) -> RawRecord:
     raw = text.rstrip("\r\n")[:RAW_SNIPPET]
     try:
         value = json.loads(text, object_pairs_hook=_unique_keys)
@@ -258,35 +260,59 @@ def iter_json_array(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[Raw
             raise BadFileError(f"expected ',' or ']' after array element {number}", hint="fix the file")
 
 
-def iter_csv(stream: io.BufferedReader, spec: FormatSpec, contract: Contract) -> Iterator[RawRecord]:
-    """CSV rows as dicts keyed by the contract's input names; ragged rows come out as errors."""
+def csv_rows(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[list[str]]:
     reader = io.TextIOWrapper(stream, encoding=spec.encoding, errors="surrogateescape", newline="")
-    rows = csv.reader(reader, delimiter=spec.delimiter, quotechar=spec.quote, strict=False)
-    expected = [c.input_name for c in contract.columns]
-    header = expected
-    if spec.header:
-        first = next(rows, None)
-        if first is None:
-            return
-        header = [h.strip().lstrip("\ufeff") for h in first]
-    number = 1 if spec.header else 0
+    return csv.reader(reader, delimiter=spec.delimiter, quotechar=spec.quote, strict=False)
+
+
+def clean_header(fields: list[str]) -> list[str]:
+    return [h.strip().lstrip("\ufeff") for h in fields]
+
+
+def iter_csv(
+    stream: io.BufferedReader,
+    spec: FormatSpec,
+    contract: Contract,
+    *,
+    header: list[str] | None = None,
+    first_number: int = 0,
+) -> Iterator[RawRecord]:
+    """CSV rows as dicts keyed by the contract's input names; ragged rows come out as errors.
+
+    ``header`` (with ``first_number``, the number of the record before the stream's first)
+    reads a stream that starts after the header line."""
+    rows = csv_rows(stream, spec)
+    number = first_number
+    if header is None:
+        header = [c.input_name for c in contract.columns]
+        if spec.header:
+            first = next(rows, None)
+            if first is None:
+                return
+            header = clean_header(first)
+            number = 1
     for row in rows:
         number += 1
-        raw = spec.delimiter.join(row)
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if _BAD_BYTES.search(raw):
-            yield RawRecord(
-                number,
-                None,
-                raw.encode("utf-8", "replace").decode()[:RAW_SNIPPET],
-                f"invalid {spec.encoding} bytes",
-            )
-            continue
-        if len(row) != len(header):
-            yield RawRecord(number, None, raw[:RAW_SNIPPET], f"expected {len(header)} fields, got {len(row)}")
-            continue
-        yield RawRecord(number, dict(zip(header, row, strict=True)), raw[:RAW_SNIPPET])
+        record = csv_record(number, row, header, spec)
+        if record is not None:
+            yield record
+
+
+def csv_record(number: int, row: list[str], header: list[str], spec: FormatSpec) -> RawRecord | None:
+    """One CSV row as a record keyed by ``header``; None for a blank line."""
+    raw = spec.delimiter.join(row)
+    if not row or (len(row) == 1 and not row[0].strip()):
+        return None
+    if _BAD_BYTES.search(raw):
+        return RawRecord(
+            number,
+            None,
+            raw.encode("utf-8", "replace").decode()[:RAW_SNIPPET],
+            f"invalid {spec.encoding} bytes",
+        )
+    if len(row) != len(header):
+        return RawRecord(number, None, raw[:RAW_SNIPPET], f"expected {len(header)} fields, got {len(row)}")
+    return RawRecord(number, dict(zip(header, row, strict=True)), raw[:RAW_SNIPPET])
 
 
 # Bytes the declared encoding could not decode, kept by errors="surrogateescape".

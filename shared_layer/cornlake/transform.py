@@ -1,90 +1,67 @@
 """Raw → curated: stream a raw object, type every row per its contract, write Parquet.
 
 Rows that convert go to partitioned, zstd-compressed Parquet; rows that do not go to the
-quarantine zone as JSON lines with the column, the value and the reason. Output keys are
-derived from the raw object's ingest id, so reprocessing replaces the same objects and
-never duplicates rows. Files are built in /tmp and uploaded whole, so no reader ever
-sees a half-written Parquet file.
+quarantine zone as JSON lines with the column, the value and the reason. Two paths share
+the work: the fast path (cornlake.fastpath) checks blocks of records as DuckDB column
+expressions, and the row path (cornlake.convert) decides every record the fast path is
+not sure of, record by record. Both feed one staging database (cornlake.stage), which
+removes duplicates by primary key and writes the files.
+
+Output keys are derived from the raw object's ingest id, so reprocessing replaces the same
+objects and never duplicates rows. Files are built in /tmp and uploaded whole, so no
+reader ever sees a half-written Parquet file.
 """
 
 from __future__ import annotations
 
-import hashlib
+import codecs
+import io
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import duckdb
 
 from cornlake import keys
+from cornlake.blocks import Block, blocks
 from cornlake.contracts import Contract, ContractRegistry
 from cornlake.convert import Problem, RowConverter
-from cornlake.datatypes import DataType
 from cornlake.errors import BadFileError
-from cornlake.formats import RAW_SNIPPET, RawRecord, decompression_limit, iter_records, open_input
-from cornlake.messages import EVOLVED_COMMENT, CuratedBatch, CuratedObject
+from cornlake.fastpath import fast_path_gap
+from cornlake.formats import (
+    RAW_SNIPPET,
+    RawRecord,
+    clean_header,
+    csv_record,
+    csv_rows,
+    decompression_limit,
+    iter_csv,
+    iter_json_lines,
+    iter_records,
+    json_record,
+    open_input,
+)
+from cornlake.messages import CuratedBatch, CuratedObject
 from cornlake.runs import RunRecord
 from cornlake.schema import incompatible_changes, registered_types
 from cornlake.split import ByteRange
+from cornlake.stage import LINEAGE_COLUMN, OutputFile, Stage
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
     from mypy_boto3_s3 import S3Client
 
-BATCH_ROWS = 20_000
+__all__ = ["LINEAGE_COLUMN", "TARGET_FILE_BYTES", "convert_stream", "run_transform", "transform_object"]
+
 TARGET_FILE_BYTES = 128 * 1024 * 1024  # Athena reads files of this order most efficiently
-MAX_TRACKED_KEYS = 500_000  # primary keys remembered per file for duplicate detection (~30 MB)
-LINEAGE_COLUMN = "_ingest_id"
-_SCALARS = {
-    "string": pa.string(),
-    "int": pa.int32(),
-    "bigint": pa.int64(),
-    "double": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-
-
-def arrow_type(dtype: DataType) -> pa.DataType:
-    if dtype.kind in _SCALARS:
-        return _SCALARS[dtype.kind]
-    if dtype.kind == "decimal":
-        return pa.decimal128(dtype.precision, dtype.scale)
-    if dtype.kind == "array":
-        assert dtype.item is not None
-        return pa.list_(arrow_type(dtype.item))
-    return pa.struct([pa.field(name, arrow_type(t)) for name, t in dtype.fields])
-
-
-def arrow_schema(contract: Contract, evolved: Iterable[str] = ()) -> pa.Schema:
-    fields = [
-        pa.field(c.name, arrow_type(c.type), nullable=c.nullable, metadata={"description": c.description})
-        for c in contract.columns
-    ]
-    fields += [
-        pa.field(name, pa.string(), metadata={"description": EVOLVED_COMMENT}) for name in sorted(evolved)
-    ]
-    fields.append(
-        pa.field(
-            LINEAGE_COLUMN,
-            pa.string(),
-            nullable=False,
-            metadata={"description": "Ingest id of the raw object the row came from"},
-        )
-    )
-    return pa.schema(
-        fields,
-        metadata={
-            "cornlake.contract": contract.qualified_name,
-            "cornlake.contract_version": str(contract.version),
-        },
-    )
+ROW_GROUP_ROWS = 122_880  # DuckDB's default; files roll over at row-group boundaries
+# Errors DuckDB raises for data it cannot read (bad bytes, malformed JSON, ragged CSV): the
+# block goes to the row path, which says what is wrong record by record.
+_DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException)
 
 
 def partition_value(contract: Contract, row: dict[str, Any], ingest_date: date) -> str | None:
@@ -99,50 +76,6 @@ def partition_value(contract: Contract, row: dict[str, Any], ingest_date: date) 
     if part.granularity == "hour":
         return f"{value:%Y-%m-%d-%H}"
     return f"{value:%Y-%m-%d}"
-
-
-class _PartitionWriter:
-    """One partition's output: Parquet files of about ``target_bytes`` each, built in /tmp."""
-
-    def __init__(self, stem: Path, schema: Callable[[], pa.Schema], target_bytes: int) -> None:
-        self.stem, self.schema, self.target_bytes = stem, schema, target_bytes
-        self.buffer: list[dict[str, Any]] = []
-        self.files: list[tuple[Path, int]] = []  # finished files and their row counts
-        self.writer: pq.ParquetWriter | None = None
-        self.path = stem
-        self.rows_in_file = 0
-
-    @property
-    def rows(self) -> int:
-        return sum(n for _, n in self.files) + self.rows_in_file + len(self.buffer)
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.buffer.append(row)
-
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        schema = self.schema()
-        if self.writer is not None and self.writer.schema != schema:
-            self._finish_file()  # schema evolution added a column: start a file that has it
-        if self.writer is None:
-            self.path = self.stem.with_name(f"{self.stem.name}-{len(self.files):04d}.parquet")
-            self.writer = pq.ParquetWriter(str(self.path), schema, compression="zstd", write_statistics=True)
-        self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=schema))
-        self.rows_in_file += len(self.buffer)
-        self.buffer = []
-        if self.path.stat().st_size >= self.target_bytes:
-            self._finish_file()
-
-    def _finish_file(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.files.append((self.path, self.rows_in_file))
-            self.writer, self.rows_in_file = None, 0
-
-    def close(self) -> None:
-        self.flush()
-        self._finish_file()
 
 
 @dataclass
@@ -170,59 +103,19 @@ class TransformOutcome:
     unexpected_columns: list[str] = field(default_factory=list)
     bytes_in: int = 0
     duplicates: int = 0
-    keys_checked: int = 0
+    fast_path_rows: int = 0
 
 
-class _Sink:
-    """Where each record of one raw object goes: a partition's Parquet file or quarantine."""
+class _RowPath:
+    """The reference converter: decides one record at a time, and says why it refuses one."""
 
-    def __init__(
-        self,
-        contract: Contract,
-        raw: keys.RawKey,
-        tmp: Path,
-        quarantine: _Quarantine,
-        *,
-        batch_rows: int,
-        target_bytes: int,
-        stem: str = "",
-    ):
-        self.contract, self.raw, self.tmp, self.quarantine = contract, raw, tmp, quarantine
-        self.stem = stem or raw.ingest_id  # output names; a byte range of a split object adds -rNNN
-        self.batch_rows, self.target_bytes = batch_rows, target_bytes
-        self._schemas: dict[frozenset[str], pa.Schema] = {}
+    def __init__(self, contract: Contract, raw: keys.RawKey, stage: Stage, quarantine: _Quarantine) -> None:
+        self.contract, self.raw, self.stage, self.quarantine = contract, raw, stage, quarantine
         self.converter = RowConverter(contract)
-        self.writers: dict[str, _PartitionWriter] = {}
-        self.rows_in = 0
-        self.buffered = 0
-        # Primary keys seen in this file, as 8-byte digests: about 60 bytes each, so the set
-        # is capped (MAX_TRACKED_KEYS) to keep memory flat; past the cap, keys go unchecked
-        # and the run record says how many rows were covered.
-        self.seen_keys: set[int] = set()
-        self.duplicates = 0
-        self.keys_checked = 0
-
-    def schema(self) -> pa.Schema:
-        """The contract's schema plus any columns schema evolution has added so far."""
-        evolved = frozenset(self.converter.evolved_columns)
-        if evolved not in self._schemas:
-            self._schemas[evolved] = arrow_schema(self.contract, evolved)
-        return self._schemas[evolved]
-
-    def _is_duplicate(self, row: dict[str, Any]) -> bool:
-        if not self.contract.primary_key:
-            return False
-        text = "\x1f".join(repr(row[c]) for c in self.contract.primary_key)
-        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-        if digest in self.seen_keys:
-            return True
-        if len(self.seen_keys) < MAX_TRACKED_KEYS:
-            self.seen_keys.add(digest)
-            self.keys_checked += 1
-        return False
+        self.records = 0
 
     def route(self, record: RawRecord) -> None:
-        self.rows_in += 1
+        self.records += 1
         if record.error:
             self.quarantine.add(record, [Problem("", None, record.error)])
             return
@@ -230,75 +123,183 @@ class _Sink:
         if problems:
             self.quarantine.add(record, problems)
             return
-        if self._is_duplicate(row):
-            self.duplicates += 1
-            columns = ",".join(self.contract.primary_key)
-            key = [row[c] for c in self.contract.primary_key]
-            reason = "duplicate primary key: an earlier record of this file has the same key"
-            self.quarantine.add(record, [Problem(columns, key, reason)])
-            return
         value = partition_value(self.contract, row, self.raw.ingest_date)
         if value is None:
             column = self.contract.partitioning.column
             self.quarantine.add(record, [Problem(column, None, "partition column is null")])
             return
-        writer = self.writers.get(value)
-        if writer is None:
-            stem = self.tmp / f"partition-{len(self.writers)}"
-            writer = self.writers[value] = _PartitionWriter(stem, self.schema, self.target_bytes)
-        row[LINEAGE_COLUMN] = self.raw.ingest_id
-        writer.add(row)
-        self.buffered += 1
-        if self.buffered >= self.batch_rows:
-            # Memory is bounded by rows buffered across all partitions, not per partition.
-            largest = max(self.writers.values(), key=lambda w: len(w.buffer))
-            self.buffered -= len(largest.buffer)
-            largest.flush()
+        if len(self.converter.evolved_columns) > len(self.stage.evolved):
+            self.stage.evolve(sorted(self.converter.evolved_columns))
+        self.stage.add_row(record.number, row, value)
 
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
 
-    def upload(self, s3: S3Client, bucket: str) -> list[CuratedObject]:
-        objects = []
-        name = self.contract.partitioning.name
-        for value, writer in sorted(self.writers.items()):
-            partition = {name: value}
-            for n, (path, rows) in enumerate(writer.files):
-                key = keys.curated_key(self.contract.source, self.contract.dataset, partition, self.stem, n)
-                s3.upload_file(
-                    str(path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"}
+class _Reader:
+    """Feeds one raw object to the fast path block by block, and to the row path where the
+    fast path cannot go (contracts it does not cover, blocks DuckDB cannot read)."""
+
+    def __init__(self, contract: Contract, tmp: Path, stage: Stage, rows: _RowPath) -> None:
+        self.contract, self.tmp, self.stage, self.rows = contract, tmp, stage, rows
+        self.spec = contract.format
+        self.fast_records = 0
+        self.header: list[str] = []  # CSV: the field names, from the header line or the contract
+        self.encoding = "latin-1" if self.spec.encoding == "latin-1" else "utf-8"  # as DuckDB reads it
+
+    def read(self, body: Any, size: int) -> None:
+        if self.spec.type == "parquet":
+            self._parquet(body)
+            return
+        stream = open_input(body, self.spec, max_decompressed=decompression_limit(size))
+        if fast_path_gap(self.contract):
+            self._route(iter_records(stream, self.contract))
+        elif self.spec.type == "jsonl":
+            self._json_lines(stream)
+        else:
+            self._csv(stream)
+
+    def _route(self, records: Iterator[RawRecord]) -> int:
+        """Send records to the row path; return the last record number seen (0 if none)."""
+        number = 0
+        for record in records:
+            self.rows.route(record)
+            number = record.number
+        return number
+
+    def _block_file(self, data: bytes) -> Path | None:
+        """The block as a file DuckDB reads; None if it needs the row path."""
+        if self.spec.encoding == "cp1252":
+            try:
+                data = data.decode("cp1252").encode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        path = self.tmp / "block"
+        path.write_bytes(data)
+        return path
+
+    def _json_lines(self, stream: io.BufferedReader) -> None:
+        number = 1
+        for item in blocks(stream):
+            if not isinstance(item, Block):
+                self._route(iter_json_lines(item.stream, self.spec, first_number=number))
+                return
+            data = item.data
+            if number == 1 and data.startswith(codecs.BOM_UTF8):
+                data = data[3:]
+            loaded = self._fast_json(data, number)
+            if loaded is None:
+                self._route(iter_json_lines(_bytes_stream(data), self.spec, first_number=number))
+            else:
+                self.fast_records += loaded
+            number += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+    def _fast_json(self, data: bytes, number: int) -> int | None:
+        if b"\x01" in data:  # the line reader's column delimiter: only in invalid JSON
+            return None
+        path = self._block_file(data)
+        if path is None:
+            return None
+        for guarded in (False, True):  # the unguarded query is faster; it fails on malformed JSON
+            try:
+                return self.stage.load_json_lines(path, number, self.encoding, guarded=guarded)
+            except _DATA_ERRORS:
+                continue
+        return None
+
+    def _csv(self, stream: io.BufferedReader) -> None:
+        quote = self.spec.quote.encode(self.spec.encoding)
+        header = [c.input_name for c in self.contract.columns]
+        number = 0
+        if self.spec.header:
+            head = stream.peek(1 << 20)[: 1 << 20]
+            end = head.find(b"\n")
+            if end < 0 or head.count(quote, 0, end) % 2:  # no plain header line: record by record
+                self._route(iter_csv(stream, self.spec, self.contract))
+                return
+            header = clean_header(next(csv_rows(_bytes_stream(stream.readline()), self.spec), []))
+            number = 1
+        self.header = header
+        for item in blocks(stream, quote=quote):
+            if not isinstance(item, Block):
+                self._route(
+                    iter_csv(item.stream, self.spec, self.contract, header=header, first_number=number)
                 )
-                objects.append(CuratedObject(key, partition, rows))
-            self._remove_stale_parts(s3, bucket, partition, {o.key for o in objects})
-        return objects
+                return
+            loaded = self._fast_csv(item.data, number + 1, header)
+            if loaded is None:
+                records = iter_csv(
+                    _bytes_stream(item.data), self.spec, self.contract, header=header, first_number=number
+                )
+                number = max(number, self._route(records))
+            else:
+                self.fast_records += loaded
+                number += loaded
 
-    def _remove_stale_parts(
-        self, s3: S3Client, bucket: str, partition: dict[str, str], kept: set[str]
-    ) -> None:
-        """A reprocess that writes fewer files must not leave an earlier run's extra parts behind."""
-        prefix = (
-            keys.table_prefix(self.contract.source, self.contract.dataset)
-            + keys.partition_path(partition)
-            + f"part-{self.stem}"
-        )
-        listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-        for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
-            s3.delete_object(Bucket=bucket, Key=stale)
+    def _fast_csv(self, data: bytes, number: int, header: list[str]) -> int | None:
+        path = self._block_file(data)
+        if path is None:
+            return None
+        try:
+            return self.stage.load_csv(path, number, header, self.encoding)
+        except _DATA_ERRORS:
+            return None
+
+    def _parquet(self, body: Any) -> None:
+        path = self.tmp / "input.parquet"  # Parquet needs random access: land it in /tmp first
+        with path.open("wb") as handle:
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                handle.write(chunk)
+        self._route(parquet_records(self.stage.con, path))
+
+    def flagged(self) -> None:
+        """The records the fast path left undecided: the row path decides them (and counts them)."""
+        for item in self.stage.flagged():
+            self.fast_records -= 1
+            if item.fields is None:
+                if not item.line.strip():
+                    continue  # a line of blanks is not a record, as on the row path
+                record = json_record(item.number, item.line)
+            else:
+                record = csv_record(item.number, item.fields, self.header, self.spec) or RawRecord(
+                    item.number, None, "", "blank record"
+                )
+            self.rows.route(record)
+
+
+def _bytes_stream(data: bytes) -> io.BufferedReader:
+    return io.BufferedReader(io.BytesIO(data))
+
+
+def parquet_records(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[RawRecord]:
+    """A Parquet input's rows as Python values, which the row path re-types to the contract."""
+    try:
+        cursor = con.execute("SELECT * FROM read_parquet(?)", [str(path)])
+    except duckdb.Error as err:
+        raise BadFileError(
+            f"not a readable Parquet file ({str(err).splitlines()[0]})", hint="upload the complete file again"
+        ) from None
+    names = [d[0] for d in cursor.description or []]
+    number = 0
+    while batch := cursor.fetchmany(10_000):
+        for values in batch:
+            number += 1
+            row = dict(zip(names, values, strict=True))
+            yield RawRecord(number, row, json.dumps(row, default=str, ensure_ascii=False)[:RAW_SNIPPET])
 
 
 @dataclass
 class Converted:
     """One raw object converted in a scratch folder, ready to be uploaded or inspected."""
 
-    sink: _Sink
-    quarantine: _Quarantine
+    files: list[OutputFile]
+    rows_in: int
+    rows_out: int
+    quarantined: int
+    quarantine_entries: int  # lines in the quarantine file (a rejected file has one)
     quarantine_path: Path
     file_error: str
-
-    @property
-    def rows_quarantined(self) -> int:
-        return self.sink.rows_in if self.file_error else self.quarantine.count
+    duplicates: int
+    fast_path_rows: int
+    evolved_columns: list[str]
+    unexpected_columns: list[str]
 
 
 def convert_stream(
@@ -308,36 +309,109 @@ def convert_stream(
     tmp: Path,
     *,
     size: int,
-    batch_rows: int = BATCH_ROWS,
     target_bytes: int = TARGET_FILE_BYTES,
-    stem: str = "",
+    row_group_rows: int = ROW_GROUP_ROWS,
     schema_problems: Sequence[str] = (),
 ) -> Converted:
     """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``."""
     quarantine_path = tmp / "quarantine.jsonl"
     file_error = ""
-    with quarantine_path.open("w", encoding="utf-8") as handle:
-        quarantine = _Quarantine(handle, str(raw))
-        sink = _Sink(
-            contract, raw, tmp, quarantine, batch_rows=batch_rows, target_bytes=target_bytes, stem=stem
+    stage = Stage(contract, tmp, ingest_id=raw.ingest_id)
+    try:
+        with quarantine_path.open("w", encoding="utf-8") as handle:
+            quarantine = _Quarantine(handle, str(raw))
+            rows = _RowPath(contract, raw, stage, quarantine)
+            reader = _Reader(contract, tmp, stage, rows)
+            duplicates: list[tuple[int, list[Any], str]] = []
+            unexpected: set[str] = set()
+            try:
+                if schema_problems:
+                    raise BadFileError(
+                        "; ".join(schema_problems), hint="fix the contract, then `cornlake reprocess`"
+                    )
+                reader.read(body, size)
+                unexpected = stage.unexpected_columns()
+                reader.flagged()
+                if reader.fast_records + rows.records == 0:
+                    raise BadFileError(
+                        "the file holds no records", hint="send a file with at least one record"
+                    )
+                duplicates = stage.duplicates()
+            except BadFileError as err:
+                file_error = err.message
+                problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
+                quarantine.add(RawRecord(0, None, "", err.message), [problem])
+            _quarantine_duplicates(contract, quarantine, duplicates)
+        records = reader.fast_records + rows.records
+        files = (
+            []
+            if file_error  # a damaged file is quarantined whole: its raw object is kept
+            else stage.write(
+                tmp / "out",
+                default_partition=raw.ingest_date.isoformat(),
+                target_bytes=target_bytes,
+                row_group_rows=row_group_rows,
+            )
         )
-        try:
-            if schema_problems:
-                raise BadFileError(
-                    "; ".join(schema_problems), hint="fix the contract, then `cornlake reprocess`"
-                )
-            for record in _read(body, contract, size, tmp):
-                sink.route(record)
-            if sink.rows_in == 0:
-                raise BadFileError("the file holds no records", hint="send a file with at least one record")
-        except BadFileError as err:
-            file_error = err.message
-            problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
-            quarantine.add(RawRecord(0, None, "", err.message), [problem])
-        sink.close()
-    if file_error:
-        sink.writers = {}  # a damaged file is quarantined whole: its raw object is kept
-    return Converted(sink, quarantine, quarantine_path, file_error)
+        return Converted(
+            files=files,
+            rows_in=records,
+            rows_out=sum(f.rows for f in files),
+            quarantined=records if file_error else quarantine.count,
+            quarantine_entries=quarantine.count,
+            quarantine_path=quarantine_path,
+            file_error=file_error,
+            duplicates=len(duplicates),
+            fast_path_rows=reader.fast_records,
+            evolved_columns=sorted(rows.converter.evolved_columns) if files else [],
+            unexpected_columns=sorted(unexpected | rows.converter.unexpected_columns),
+        )
+    finally:
+        stage.close()
+
+
+def _quarantine_duplicates(
+    contract: Contract, quarantine: _Quarantine, duplicates: list[tuple[int, list[Any], str]]
+) -> None:
+    columns = ",".join(contract.primary_key)
+    reason = "duplicate primary key: an earlier record of this file has the same key"
+    for number, key, row in duplicates:
+        quarantine.add(RawRecord(number, None, row[:RAW_SNIPPET]), [Problem(columns, key, reason)])
+
+
+def upload(
+    s3: S3Client, contract: Contract, bucket: str, stem: str, files: list[OutputFile]
+) -> list[CuratedObject]:
+    """Upload the curated files under their deterministic keys; remove an earlier run's extra parts."""
+    objects: list[CuratedObject] = []
+    name = contract.partitioning.name
+    by_partition: dict[str, list[OutputFile]] = {}
+    for f in files:
+        by_partition.setdefault(f.partition, []).append(f)
+    for value, parts in sorted(by_partition.items()):
+        partition = {name: value}
+        kept = set()
+        for n, f in enumerate(parts):
+            key = keys.curated_key(contract.source, contract.dataset, partition, stem, n)
+            s3.upload_file(
+                str(f.path), bucket, key, ExtraArgs={"ContentType": "application/vnd.apache.parquet"}
+            )
+            objects.append(CuratedObject(key, partition, f.rows))
+            kept.add(key)
+        _remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
+    return objects
+
+
+def _remove_stale_parts(
+    s3: S3Client, contract: Contract, bucket: str, partition: dict[str, str], *, stem: str, kept: set[str]
+) -> None:
+    """A reprocess that writes fewer files must not leave an earlier run's extra parts behind."""
+    prefix = (
+        keys.table_prefix(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
+    )
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
+        s3.delete_object(Bucket=bucket, Key=stale)
 
 
 def transform_object(
@@ -349,8 +423,8 @@ def transform_object(
     curated_bucket: str,
     quarantine_bucket: str,
     run_id: str,
-    batch_rows: int = BATCH_ROWS,
     target_bytes: int = TARGET_FILE_BYTES,
+    row_group_rows: int = ROW_GROUP_ROWS,
     byte_range: ByteRange | None = None,
     schema_problems: Sequence[str] = (),
 ) -> TransformOutcome:
@@ -371,14 +445,13 @@ def transform_object(
             raw,
             Path(tmp),
             size=size,
-            batch_rows=batch_rows,
             target_bytes=target_bytes,
-            stem=stem,
+            row_group_rows=row_group_rows,
             schema_problems=schema_problems,
         )
-        objects = done.sink.upload(s3, curated_bucket)
+        objects = upload(s3, contract, curated_bucket, stem, done.files)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
-        if done.quarantine.count:
+        if done.quarantine_entries:
             s3.upload_file(
                 str(done.quarantine_path),
                 quarantine_bucket,
@@ -395,45 +468,19 @@ def transform_object(
         key,
         curated_bucket,
         tuple(objects),
-        done.sink.rows_in,
-        done.rows_quarantined,
-        tuple(sorted(done.sink.converter.evolved_columns)) if objects else (),
+        done.rows_in,
+        done.quarantined,
+        tuple(done.evolved_columns),
     )
-    unexpected = sorted(done.sink.converter.unexpected_columns)
     return TransformOutcome(
         batch,
-        qkey if done.quarantine.count else "",
+        qkey if done.quarantine_entries else "",
         done.file_error,
-        unexpected,
+        done.unexpected_columns,
         size,
-        done.sink.duplicates,
-        done.sink.keys_checked,
+        done.duplicates,
+        done.fast_path_rows,
     )
-
-
-def _read(body: Any, contract: Contract, size: int, tmp: Path) -> Iterator[RawRecord]:
-    if contract.format.type != "parquet":
-        stream = open_input(body, contract.format, max_decompressed=decompression_limit(size))
-        return iter_records(stream, contract)
-    path = tmp / "input.parquet"  # Parquet needs random access: land it in /tmp first
-    with path.open("wb") as handle:
-        for chunk in iter(lambda: body.read(1 << 20), b""):
-            handle.write(chunk)
-    return _parquet_records(path)
-
-
-def _parquet_records(path: Path) -> Iterator[RawRecord]:
-    try:
-        parquet = pq.ParquetFile(str(path))
-    except (pa.ArrowInvalid, OSError) as err:
-        raise BadFileError(
-            f"not a readable Parquet file ({err})", hint="upload the complete file again"
-        ) from None
-    number = 0
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-        for row in batch.to_pylist():
-            number += 1
-            yield RawRecord(number, row, json.dumps(row, default=str, ensure_ascii=False)[:RAW_SNIPPET])
 
 
 def run_transform(
@@ -481,7 +528,7 @@ def run_transform(
         "ingest_id": raw.ingest_id,
         "unexpected_columns": outcome.unexpected_columns,
         "duplicates_quarantined": outcome.duplicates,
-        "primary_keys_checked": outcome.keys_checked,
+        "fast_path_rows": outcome.fast_path_rows,
         "columns_added": list(batch.added_columns),
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -15,15 +15,30 @@ import pyarrow.parquet as pq
 from cornlake import catalog
 from cornlake.contracts import registry
 from cornlake.messages import CuratedBatch
-from cornlake.transform import arrow_schema
 from cornlake_toolkit.local import LocalLake
 from helpers import invoke, list_keys, load_event, read_jsonl, run_records
 
 CURATED_KEY = "source=erp/dataset=vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet"
 
 
+VENDAS_SCHEMA = pa.schema(
+    [
+        ("id_venda", pa.int64()),
+        ("data_venda", pa.date32()),
+        ("registrada_em", pa.timestamp("us", tz="UTC")),
+        ("cliente", pa.string()),
+        ("municipio", pa.string()),
+        ("uf", pa.string()),
+        ("produto", pa.string()),
+        ("quantidade", pa.int32()),
+        ("valor_unitario", pa.decimal128(12, 2)),
+        ("valor_total", pa.decimal128(14, 2)),
+        ("_ingest_id", pa.string()),
+    ]
+)
+
+
 def put_vendas(stack: LocalLake, bucket: str, ids: list[int], ufs: list[str], quantities: list[int]) -> None:
-    contract = registry().get("erp", "vendas")
     n = len(ids)
     columns = {
         "id_venda": ids,
@@ -38,7 +53,7 @@ def put_vendas(stack: LocalLake, bucket: str, ids: list[int], ufs: list[str], qu
         "valor_total": [Decimal("1.00")] * n,
         "_ingest_id": ["20261120T120000Z-0123456789ab"] * n,
     }
-    table = pa.Table.from_pydict(columns, schema=arrow_schema(contract))
+    table = pa.Table.from_pydict(columns, schema=VENDAS_SCHEMA)
     sink = io.BytesIO()
     pq.write_table(table, sink)
     stack.client("s3").put_object(Bucket=bucket, Key=CURATED_KEY, Body=sink.getvalue())

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cornlake import formats
+from cornlake import blocks, formats
 from cornlake.contracts import registry
 from cornlake.transform import run_transform, transform_object
 from cornlake_toolkit.local import LocalLake
@@ -184,7 +184,8 @@ def test_rows_repeated_by_primary_key_are_quarantined_as_duplicates(stack: Local
     assert (result["run"].rows_out, result["run"].rows_quarantined) == (2, 2)
     assert result["reasons"] == ["duplicate primary key: an earlier record of this file has the same key"] * 2
     details = json.loads(json.loads(result["run"].to_json())["details"])
-    assert details["duplicates_quarantined"] == 2 and details["primary_keys_checked"] == 2
+    assert details["duplicates_quarantined"] == 2
+    assert details["fast_path_rows"] == 4  # every record was clean: the fast path took them all
 
 
 def test_parquet_inputs_are_retyped_to_the_contract(stack: LocalLake) -> None:
@@ -228,7 +229,9 @@ def test_parquet_inputs_are_retyped_to_the_contract(stack: LocalLake) -> None:
 def test_outputs_roll_over_at_the_target_size_and_reprocessing_drops_stale_parts(stack: LocalLake) -> None:
     names = stack.describe()
     contract = registry().get("ref", "lojas")
-    lojas = json.dumps([{"loja_id": i, "nome": f"Loja {i} " + "x" * 200, "ativa": True} for i in range(3000)])
+    lojas = json.dumps(
+        [{"loja_id": i, "nome": f"Loja {i} " + "x" * 200, "ativa": True} for i in range(10_000)]
+    )
     key = f"source=ref/dataset=lojas/ingest_date=2026-11-20/{INGEST_ID}-lojas.json"
     stack.client("s3").put_object(Bucket=names["raw_bucket"], Key=key, Body=lojas.encode())
     common = {
@@ -238,25 +241,31 @@ def test_outputs_roll_over_at_the_target_size_and_reprocessing_drops_stale_parts
         "quarantine_bucket": names["quarantine_bucket"],
         "run_id": "r",
     }
-    small = transform_object(stack.client("s3"), contract, batch_rows=500, target_bytes=10_000, **common)
-    assert len(small.batch.objects) >= 2 and sum(o.rows for o in small.batch.objects) == 3000
+    small = transform_object(stack.client("s3"), contract, row_group_rows=2048, target_bytes=10_000, **common)
+    assert len(small.batch.objects) >= 2 and sum(o.rows for o in small.batch.objects) == 10_000
     assert small.batch.objects[1].key.endswith(f"part-{INGEST_ID}-0001.parquet")
     whole = transform_object(stack.client("s3"), contract, **common)
     assert len(whole.batch.objects) == 1
     assert list_keys(stack, names["curated_bucket"]) == [whole.batch.objects[0].key]
 
 
-def test_duplicate_tracking_is_capped_and_the_cap_is_recorded(stack: LocalLake) -> None:
-    from cornlake import transform
-
+def test_duplicates_are_found_across_blocks_and_paths_and_the_first_record_wins(stack: LocalLake) -> None:
+    # GIVEN e1 first as a record only the row path reads (amount as text), then again clean,
+    # in blocks small enough that the two copies of e4 land in different blocks
+    first = ok_line(event_id="e1", amount="12.50")
     body = events(
-        *(ok_line(event_id=f"e{i}") for i in range(5)), ok_line(event_id="e1"), ok_line(event_id="e4")
+        first,
+        *(ok_line(event_id=f"e{i}") for i in range(2, 40)),
+        ok_line(event_id="e1"),
+        ok_line(event_id="e4"),
     )
-    with mock.patch.object(transform, "MAX_TRACKED_KEYS", 3):
+    with mock.patch.object(blocks, "BLOCK_BYTES", 1024):
         result = run(stack, "app", "events", body)
+    # THEN the later copies are quarantined, the first one (from the row path) is kept
+    assert (result["run"].rows_in, result["run"].rows_out, result["run"].rows_quarantined) == (41, 39, 2)
+    assert [q["record"] for q in result["quarantined"]] == [40, 41]
     details = json.loads(json.loads(result["run"].to_json())["details"])
-    assert details["primary_keys_checked"] == 3  # e0..e2 remembered, e3 and e4 not
-    assert (result["run"].rows_out, result["run"].rows_quarantined) == (6, 1)  # e1 caught, e4 not
+    assert details["fast_path_rows"] == 40 and details["duplicates_quarantined"] == 2
 
 
 def test_new_fields_evolve_into_text_columns_the_catalog_keeps(stack: LocalLake) -> None:

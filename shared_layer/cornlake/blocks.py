@@ -1,0 +1,103 @@
+"""Cut a decompressed byte stream into blocks of whole records for the fast path.
+
+JSON lines are cut after a newline; CSV after a newline that is outside quotes (a quoted
+field may hold newlines: the count of quote characters before the cut is even, which holds
+for doubled quotes too). A record longer than formats.MAX_RECORD_BYTES stops the cutting: the rest
+of the stream, from that record on, is handed back for the row path to read record by
+record (it skips the over-long record with an error and goes on).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cornlake import formats
+
+BLOCK_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Block:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Rest:
+    """The unread remainder of the stream, starting at a record boundary."""
+
+    stream: io.BufferedReader
+
+
+class _Prefixed(io.RawIOBase):
+    """``prefix`` followed by the rest of ``stream``."""
+
+    def __init__(self, prefix: bytes, stream: Any) -> None:
+        self._prefix, self._stream = memoryview(prefix), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def prefixed(prefix: bytes, stream: Any) -> io.BufferedReader:
+    return io.BufferedReader(_Prefixed(prefix, stream), buffer_size=1 << 20)
+
+
+def line_cut(data: bytes) -> int:
+    """Where a block of JSON lines ends: just after its last newline (-1 if none)."""
+    end = data.rfind(b"\n")
+    return end + 1 if end >= 0 else -1
+
+
+def csv_cut(data: bytes, quote: bytes) -> int:
+    """Where a block of CSV records ends: after the last newline outside quotes (-1 if none)."""
+    end = data.rfind(b"\n")
+    if end < 0:
+        return -1
+    inside = data.count(quote, 0, end) % 2
+    while inside:
+        previous = data.rfind(b"\n", 0, end)
+        if previous < 0:
+            return -1
+        inside ^= data.count(quote, previous, end) % 2
+        end = previous
+    return end + 1
+
+
+def blocks(stream: Any, *, quote: bytes = b"", block_bytes: int = 0) -> Iterator[Block | Rest]:
+    """Blocks of whole records; a final Rest if a record is longer than formats.MAX_RECORD_BYTES.
+
+    With ``quote`` the records are CSV (newlines inside quotes do not end a record)."""
+    carry = b""
+    size = block_bytes or BLOCK_BYTES
+    while True:
+        chunk = stream.read(size)
+        data = carry + chunk if carry else chunk
+        if not chunk:
+            if data:
+                yield Block(data)
+            return
+        cut = csv_cut(data, quote) if quote else line_cut(data)
+        if cut <= 0:
+            if len(data) > formats.MAX_RECORD_BYTES:
+                yield Rest(prefixed(data, stream))
+                return
+            carry = data
+            continue
+        yield Block(data[:cut])
+        carry = data[cut:]
+        if len(carry) > formats.MAX_RECORD_BYTES:
+            yield Rest(prefixed(carry, stream))
+            return

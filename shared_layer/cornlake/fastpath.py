@@ -1,0 +1,339 @@
+"""The vectorized fast path: a contract's checks written as DuckDB column expressions.
+
+For each column the fast path builds two SQL expressions over the raw value: the typed
+value, and a flag saying the value is one the fast path is sure about. The fast path is
+*sound, not complete*: it accepts only values whose meaning is unambiguous (a JSON integer
+for an int column, an ISO timestamp, a decimal with no more digits than declared...). A
+record with any value it is not sure of is flagged, and the row-by-row converter
+(cornlake.convert, the reference) decides it: converts it, or quarantines it with the
+column, the value and the reason. So both paths give the same rows; the fast path only
+takes the common case off the slow one.
+
+Contracts the fast path does not cover (formats it cannot express exactly, see
+``fast_path_gap``) run on the row path alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from cornlake.contracts import Column, Contract, FormatSpec
+from cornlake.convert import FALSE, TRUE
+from cornlake.datatypes import DataType
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",
+}
+_JSON_INTEGER = "('BIGINT','UBIGINT')"
+_JSON_NUMBER = "('BIGINT','UBIGINT','DOUBLE')"
+_STRPTIME_DIRECTIVES = {"%d", "%m", "%Y", "%H", "%M", "%S"}  # the ones Python and DuckDB read alike
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+_OFFSET = r"(Z|[+-]\d{2}:\d{2})"
+_INTEGER = r"[+-]?\d+"
+_MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z; Python's datetime stops there
+
+
+def duckdb_type(dtype: DataType) -> str:
+    if dtype.kind in DUCKDB_TYPES:
+        return DUCKDB_TYPES[dtype.kind]
+    if dtype.kind == "decimal":
+        return f"DECIMAL({dtype.precision},{dtype.scale})"
+    if dtype.kind == "array":
+        assert dtype.item is not None
+        return f"{duckdb_type(dtype.item)}[]"
+    return "STRUCT(" + ", ".join(f"{ident(n)} {duckdb_type(t)}" for n, t in dtype.fields) + ")"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _string_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]::VARCHAR[]"
+
+
+def fast_path_gap(contract: Contract) -> str:
+    """Why ``contract`` cannot use the fast path ('' when it can)."""
+    spec = contract.format
+    if spec.type not in ("jsonl", "csv"):
+        return f"format {spec.type} is read record by record"
+    for fmt in (spec.date_format, *spec.timestamp_formats):
+        directives = set(re.findall(r"%.", fmt))
+        if not directives <= _STRPTIME_DIRECTIVES:
+            return f"date format {fmt!r} uses directives beyond {sorted(_STRPTIME_DIRECTIVES)}"
+    for column in contract.columns:
+        problem = _json_type_gap(column.type) if spec.type == "jsonl" else ""
+        if problem:
+            return f"column {column.name}: {problem}"
+    if spec.type == "csv" and (spec.quote in ("\n", "\r") or spec.delimiter in ("\n", "\r")):
+        return "CSV quote or delimiter is a line break"
+    return ""
+
+
+def _json_type_gap(dtype: DataType) -> str:
+    if dtype.kind == "array":
+        assert dtype.item is not None
+        if dtype.item.kind not in _ARRAY_ITEM_TYPES:
+            return f"arrays of {dtype.item} are checked record by record"
+    if dtype.kind == "struct":
+        return next((g for _, t in dtype.fields if (g := _json_type_gap(t))), "")
+    return ""
+
+
+_ARRAY_ITEM_TYPES = {
+    "string": ("VARCHAR", "BIGINT", "UBIGINT"),
+    "int": ("BIGINT", "UBIGINT"),
+    "bigint": ("BIGINT", "UBIGINT"),
+    "boolean": ("BOOLEAN",),
+}
+
+
+def _in(types: Sequence[str]) -> str:
+    return "(" + ", ".join(literal(t) for t in types) + ")"
+
+
+class JsonPlan:
+    """One JSON-lines contract as SQL over three parses of each line: ``s``, every path's
+    value as text; ``t``, every path's JSON type; ``k``, the top-level keys.
+
+    ``value`` expressions use only ``s`` and ``t``; ``ok`` expressions may also use the
+    computed value through ``ref`` (the column it is selected as), so nothing is computed twice.
+    """
+
+    def __init__(self, spec: FormatSpec) -> None:
+        self.spec = spec
+        self.paths: list[str] = []
+
+    def _slot(self, path: str) -> tuple[str, str]:
+        self.paths.append(path)
+        i = len(self.paths)
+        return f"s{i}", f"t{i}"
+
+    def unpack(self) -> str:
+        """The select list that names each path's text and type (s1, t1, ...) once."""
+        return ", ".join(f"s[{i}] AS s{i}, t[{i}] AS t{i}" for i in range(1, len(self.paths) + 1))
+
+    def column(self, column: Column, null: str) -> tuple[str, str, Callable[[str], str]]:
+        """A top-level column: null markers apply and the nullability of the contract.
+
+        Returns the null test (selected once as ``null``), the value and the check."""
+        path = f"$.{json_path_key(column.input_name)}"
+        s, t = self._slot(path)
+        value, inner_ok = self._typed(s, t, path, column.type)
+        is_null = (
+            f"({t} IS NULL OR {t} = 'NULL' OR ({t} = 'VARCHAR' AND {s} IN {_in(self.spec.null_values)}))"
+        )
+        nullable = str(column.nullable).lower()
+
+        def ok(ref: str) -> str:
+            return f"CASE WHEN {null} THEN {nullable} ELSE coalesce({inner_ok(ref)}, false) END"
+
+        return is_null, f"CASE WHEN {null} THEN NULL ELSE {value} END", ok
+
+    def _typed(self, s: str, t: str, path: str, dtype: DataType) -> tuple[str, Callable[[str], str]]:
+        kind = dtype.kind
+        if kind == "string":
+            return s, lambda ref: f"{t} IN ('VARCHAR','BIGINT','UBIGINT')"
+        if kind in ("int", "bigint"):
+            return (
+                f"TRY_CAST({s} AS {DUCKDB_TYPES[kind]})",
+                lambda ref: f"{t} IN {_JSON_INTEGER} AND {ref} IS NOT NULL",
+            )
+        if kind == "double":
+            return f"TRY_CAST({s} AS DOUBLE)", lambda ref: f"{t} IN {_JSON_NUMBER} AND isfinite({ref})"
+        if kind == "decimal":
+            # A JSON number is a double (as in Python's json): the decimal must be that double
+            # exactly, or it had more decimal places than the scale allows.
+            return (
+                f"TRY_CAST({s} AS {duckdb_type(dtype)})",
+                lambda ref: (
+                    f"{t} IN {_JSON_NUMBER} AND {ref} IS NOT NULL "
+                    f"AND ({t} <> 'DOUBLE' OR CAST({ref} AS DOUBLE) = TRY_CAST({s} AS DOUBLE))"
+                ),
+            )
+        if kind == "boolean":
+            return (
+                f"CASE {s} WHEN 'true' THEN true WHEN 'false' THEN false END",
+                lambda ref: f"{t} = 'BOOLEAN'",
+            )
+        if kind == "date":
+            return date_from_text(s, self.spec), lambda ref: f"{t} = 'VARCHAR' AND {ref} IS NOT NULL"
+        if kind == "timestamp":
+            value = (
+                f"CASE WHEN {t} = 'VARCHAR' THEN {timestamp_from_text(s, self.spec)} "
+                f"WHEN {t} IN {_JSON_INTEGER} THEN {epoch_timestamp(f'TRY_CAST({s} AS BIGINT)')} END"
+            )
+            return value, lambda ref: f"{ref} IS NOT NULL"
+        if kind == "array":
+            assert dtype.item is not None
+            return self._array(s, t, dtype.item)
+        return self._struct(s, t, path, dtype)
+
+    def _array(self, s: str, t: str, item: DataType) -> tuple[str, Callable[[str], str]]:
+        """Arrays of strings, integers or booleans; items may be null."""
+        items = f"json_extract_string({s}, '$[*]')"
+        types = f"json_type({s}, '$[*]')"
+        allowed = _in((*_ARRAY_ITEM_TYPES[item.kind], "NULL"))
+        if item.kind == "string":
+            value = items
+        elif item.kind == "boolean":
+            value = (
+                f"list_transform({items}, lambda x: CASE x WHEN 'true' THEN true WHEN 'false' THEN false END)"
+            )
+        else:
+            value = f"list_transform({items}, lambda x: TRY_CAST(x AS {DUCKDB_TYPES[item.kind]}))"
+
+        def ok(ref: str) -> str:
+            typed = f"coalesce(list_bool_and(list_transform({types}, lambda y: y IN {allowed})), true)"
+            same_nulls = (
+                f"len(list_filter({ref}, lambda x: x IS NOT NULL)) = "
+                f"len(list_filter({types}, lambda y: y <> 'NULL'))"
+            )
+            return f"{t} = 'ARRAY' AND {typed} AND {same_nulls}"
+
+        return value, ok
+
+    def _struct(self, s: str, t: str, path: str, dtype: DataType) -> tuple[str, Callable[[str], str]]:
+        members, checks = [], []
+        for name, member_type in dtype.fields:
+            ms, mt = self._slot(f"{path}.{json_path_key(name)}")
+            value, member_ok = self._typed(ms, mt, f"{path}.{json_path_key(name)}", member_type)
+            null = f"({mt} IS NULL OR {mt} = 'NULL')"
+            members.append(f"{ident(name)} := CASE WHEN {null} THEN NULL ELSE {value} END")
+            checks.append((null, member_ok, name))
+
+        def ok(ref: str) -> str:
+            parts = [f"{t} = 'OBJECT'", unique_keys(s)]
+            parts += [
+                f"({null} OR coalesce({member_ok(f'{ref}.{ident(name)}')}, false))"
+                for null, member_ok, name in checks
+            ]
+            return " AND ".join(parts)
+
+        return "struct_pack(" + ", ".join(members) + ")", ok
+
+
+def json_path_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else '"' + name + '"'
+
+
+def unique_keys(j: str) -> str:
+    """True when no key appears twice in the object: JSON parsers disagree on which one wins."""
+    return f"len(json_keys({j})) = len(list_distinct(json_keys({j})))"
+
+
+_DOUBLE_TEXT = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+
+
+class CsvPlan:
+    """One CSV contract as SQL over each field's text (NULL when the header lacks the column)."""
+
+    def __init__(self, spec: FormatSpec) -> None:
+        self.spec = spec
+
+    def column(self, field: str, column: Column, null: str) -> tuple[str, str, Callable[[str], str]]:
+        """The null test (selected once as ``null``), the value and the check, as for JSON."""
+        is_null = f"({field} IS NULL OR {field} IN {_in(self.spec.null_values)})"
+        value, inner_ok = self._typed(field, column.type)
+        nullable = str(column.nullable).lower()
+
+        def ok(ref: str) -> str:
+            return f"CASE WHEN {null} THEN {nullable} ELSE coalesce({inner_ok(ref)}, false) END"
+
+        return is_null, f"CASE WHEN {null} THEN NULL ELSE {value} END", ok
+
+    def number_text(self, s: str) -> str:
+        """The same cleaning as the row path: trim, drop the thousands mark, '.' as decimal mark."""
+        text = f"trim({s})"
+        if self.spec.thousands:
+            text = f"replace({text}, {literal(self.spec.thousands)}, '')"
+        if self.spec.decimal == ",":
+            text = f"replace({text}, ',', '.')"
+        return text
+
+    def _typed(self, s: str, dtype: DataType) -> tuple[str, Callable[[str], str]]:
+        kind = dtype.kind
+        if kind == "string":
+            return s, lambda ref: "true"
+        number = self.number_text(s)
+        if kind in ("int", "bigint"):
+            return (
+                f"TRY_CAST({number} AS {DUCKDB_TYPES[kind]})",
+                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({number}, {literal(_INTEGER)})",
+            )
+        if kind == "double":
+            return (
+                f"TRY_CAST({number} AS DOUBLE)",
+                lambda ref: f"isfinite({ref}) AND regexp_full_match({number}, {literal(_DOUBLE_TEXT)})",
+            )
+        if kind == "decimal":
+            places = rf"\.\d{{0,{dtype.scale}}}" if dtype.scale else r"\.?"
+            pattern = rf"[+-]?\d+({places})?"
+            return (
+                f"TRY_CAST({number} AS {duckdb_type(dtype)})",
+                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({number}, {literal(pattern)})",
+            )
+        if kind == "boolean":
+            text = f"lower(trim({s}))"
+            value = (
+                f"CASE WHEN {text} IN {_in(sorted(TRUE))} THEN true "
+                f"WHEN {text} IN {_in(sorted(FALSE))} THEN false END"
+            )
+            return value, lambda ref: f"{ref} IS NOT NULL"
+        if kind == "date":
+            return date_from_text(s, self.spec), lambda ref: f"{ref} IS NOT NULL"
+        if kind == "timestamp":
+            return timestamp_from_text(s, self.spec), lambda ref: f"{ref} IS NOT NULL"
+        return "NULL", lambda ref: "false"  # nested types exist only in JSON: the row path says why
+
+
+def _strptime(text: str, fmt: str) -> str:
+    return f"try_strptime({text}, {literal(fmt)})"
+
+
+def date_from_text(text: str, spec: FormatSpec) -> str:
+    """The contract's date format first, then ISO (YYYY-MM-DD) — the row path's order."""
+    trimmed = f"trim({text})"
+    parsed = f"CAST({_strptime(trimmed, spec.date_format)} AS DATE)"
+    iso_date = literal(r"\d{4}-\d{2}-\d{2}")
+    iso = f"CASE WHEN regexp_full_match({trimmed}, {iso_date}) THEN TRY_CAST({trimmed} AS DATE) END"
+    value = f"coalesce({parsed}, {iso})"
+    return f"CASE WHEN year({value}) BETWEEN 1 AND 9999 THEN {value} END"
+
+
+def timestamp_from_text(text: str, spec: FormatSpec) -> str:
+    """ISO 8601 (with Z or an offset, or naive in the contract's time zone), epoch digits,
+    then the contract's formats; NULL for anything else."""
+    trimmed = f"trim({text})"
+    zone = literal(spec.timezone)
+    with_offset = f"regexp_full_match({trimmed}, {literal(ISO_TIMESTAMP + _OFFSET)})"
+    naive = f"regexp_full_match({trimmed}, {literal(ISO_TIMESTAMP)})"
+    epoch = epoch_timestamp(f"TRY_CAST({trimmed} AS BIGINT)")
+    choices = [
+        f"WHEN {with_offset} THEN TRY_CAST({trimmed} AS TIMESTAMPTZ)",
+        f"WHEN {naive} THEN timezone({zone}, TRY_CAST({trimmed} AS TIMESTAMP))",
+        f"WHEN regexp_full_match({trimmed}, {literal(_INTEGER)}) THEN {epoch}",
+    ]
+    formats = [f"timezone({zone}, {_strptime(trimmed, fmt)})" for fmt in spec.timestamp_formats]
+    fallback = f"coalesce({', '.join(formats)})" if formats else "NULL"
+    return f"CASE {' '.join(choices)} ELSE {fallback} END"
+
+
+def epoch_timestamp(number: str) -> str:
+    """Epoch seconds below 1e11 (year 5138), milliseconds above, as the row path reads them."""
+    return (
+        f"CASE WHEN abs({number}) >= 100000000000 AND abs({number}) <= {_MAX_EPOCH_MS} "
+        f"THEN CAST(make_timestamp({number} * 1000) AS TIMESTAMPTZ) "
+        f"WHEN abs({number}) < 100000000000 THEN CAST(make_timestamp({number} * 1000000) AS TIMESTAMPTZ) END"
+    )
