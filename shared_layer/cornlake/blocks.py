@@ -16,7 +16,7 @@ from typing import Any
 
 from cornlake import formats
 
-BLOCK_BYTES = 16 * 1024 * 1024
+BLOCK_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,9 @@ def blocks(stream: Any, *, quote: bytes = b"", block_bytes: int = 0) -> Iterator
                 return
             carry = data
             continue
-        yield Block(data[:cut])
-        carry = data[cut:]
+        block, carry = data[:cut], data[cut:]
+        del data, chunk  # only the block and the carry stay alive while the block is processed
+        yield Block(block)
         if len(carry) > formats.MAX_RECORD_BYTES:
             yield Rest(prefixed(carry, stream))
             return

@@ -91,6 +91,7 @@ def _json_type_gap(dtype: DataType) -> str:
     return ""
 
 
+_JSON_TYPES = ("NULL", "VARCHAR", "BIGINT", "UBIGINT", "DOUBLE", "BOOLEAN", "OBJECT", "ARRAY")
 _ARRAY_ITEM_TYPES = {
     "string": ("VARCHAR", "BIGINT", "UBIGINT"),
     "int": ("BIGINT", "UBIGINT"),
@@ -114,6 +115,7 @@ class JsonPlan:
     def __init__(self, spec: FormatSpec) -> None:
         self.spec = spec
         self.paths: list[str] = []
+        self.top_types: list[str] = []  # the type slot of each top-level column
 
     def _slot(self, path: str) -> tuple[str, str]:
         self.paths.append(path)
@@ -130,6 +132,7 @@ class JsonPlan:
         Returns the null test (selected once as ``null``), the value and the check."""
         path = f"$.{json_path_key(column.input_name)}"
         s, t = self._slot(path)
+        self.top_types.append(t)
         value, inner_ok = self._typed(s, t, path, column.type)
         is_null = (
             f"({t} IS NULL OR {t} = 'NULL' OR ({t} = 'VARCHAR' AND {s} IN {_in(self.spec.null_values)}))"
@@ -183,24 +186,19 @@ class JsonPlan:
     def _array(self, s: str, t: str, item: DataType) -> tuple[str, Callable[[str], str]]:
         """Arrays of strings, integers or booleans; items may be null."""
         items = f"json_extract_string({s}, '$[*]')"
-        types = f"json_type({s}, '$[*]')"
-        allowed = _in((*_ARRAY_ITEM_TYPES[item.kind], "NULL"))
+        refused = sorted(set(_JSON_TYPES) - set(_ARRAY_ITEM_TYPES[item.kind]) - {"NULL"})
+        typed = f"NOT list_has_any(json_type({s}, '$[*]'), {_string_list(refused)})"
         if item.kind == "string":
-            value = items
-        elif item.kind == "boolean":
+            return items, lambda ref: f"{t} = 'ARRAY' AND {typed}"
+        if item.kind == "boolean":
             value = (
                 f"list_transform({items}, lambda x: CASE x WHEN 'true' THEN true WHEN 'false' THEN false END)"
             )
         else:
             value = f"list_transform({items}, lambda x: TRY_CAST(x AS {DUCKDB_TYPES[item.kind]}))"
 
-        def ok(ref: str) -> str:
-            typed = f"coalesce(list_bool_and(list_transform({types}, lambda y: y IN {allowed})), true)"
-            same_nulls = (
-                f"len(list_filter({ref}, lambda x: x IS NOT NULL)) = "
-                f"len(list_filter({types}, lambda y: y <> 'NULL'))"
-            )
-            return f"{t} = 'ARRAY' AND {typed} AND {same_nulls}"
+        def ok(ref: str) -> str:  # an integer out of range for the item type casts to NULL
+            return f"{t} = 'ARRAY' AND {typed} AND list_count({ref}) = list_count({items})"
 
         return value, ok
 
@@ -211,13 +209,17 @@ class JsonPlan:
             value, member_ok = self._typed(ms, mt, f"{path}.{json_path_key(name)}", member_type)
             null = f"({mt} IS NULL OR {mt} = 'NULL')"
             members.append(f"{ident(name)} := CASE WHEN {null} THEN NULL ELSE {value} END")
-            checks.append((null, member_ok, name))
+            checks.append((null, member_ok, name, mt))
+
+        # Every key of the object is a distinct member: no repeated key, no field the row
+        # path would ignore. Counting is much cheaper than comparing key lists.
+        present = " + ".join(f"({mt} IS NOT NULL)::INTEGER" for _, _, _, mt in checks)
 
         def ok(ref: str) -> str:
-            parts = [f"{t} = 'OBJECT'", unique_keys(s)]
+            parts = [f"{t} = 'OBJECT'", f"len(json_keys({s})) = {present}"]
             parts += [
                 f"({null} OR coalesce({member_ok(f'{ref}.{ident(name)}')}, false))"
-                for null, member_ok, name in checks
+                for null, member_ok, name, _ in checks
             ]
             return " AND ".join(parts)
 

@@ -105,10 +105,14 @@ class Stage:
         paths = "[" + ", ".join(literal(p) for p in plan.paths) + "]"
         known = "[" + ", ".join(literal(c.input_name) for c in contract.columns) + "]::VARCHAR[]"
         doc = "CASE WHEN json_valid(line) THEN line ELSE '{}' END" if guarded else "line"
-        all_known = f"list_has_all({known}, k)"
-        checks = ["left(line, 1) = '{'", "len(k) = len(list_distinct(k))"]
+        # Each key is a distinct contract column exactly when there are as many keys as
+        # columns found: no repeated key, no unknown one. Only other rows pay for list checks.
+        present = " + ".join(f"({t} IS NOT NULL)::INTEGER" for t in plan.top_types)
+        clean = f"len(k) = {present}"
+        unknown = f"list_filter(k, lambda x: NOT list_contains({known}, x))"
+        no_repeats = "len(list_distinct(k)) = len(k)" if contract.new_columns == "discard" else "false"
+        checks = ["left(line, 1) = '{'", f"CASE WHEN {clean} THEN true ELSE {no_repeats} END"]
         checks += ["json_valid(line)"] if guarded else []
-        checks += [all_known] if contract.new_columns != "discard" else []
         checks += [ok(refs[c.name]) for c, _, _, ok in built]
         part = self._partition_sql(refs)
         if part != "NULL":
@@ -125,16 +129,14 @@ class Stage:
             f"""
             INSERT INTO stage BY NAME
             WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, line FROM {read}),
-            docs AS (SELECT _n, line, {doc} AS doc FROM src
-                     WHERE line IS NOT NULL),
+            docs AS (SELECT _n, line, {doc} AS doc FROM src WHERE line IS NOT NULL),
             parsed AS (SELECT _n, line, json_extract_string(doc, {paths}) AS s, json_type(doc, {paths}) AS t,
                        json_keys(doc) AS k FROM docs),
             unpacked AS (SELECT _n, line, k, {plan.unpack()} FROM parsed),
             tested AS (SELECT *, {null_tests} FROM unpacked),
             typed AS (SELECT *, {typed} FROM tested),
             checked AS (SELECT _n, line, {final}, {part} AS _part, {" AND ".join(checks)} AS _ok,
-                CASE WHEN {all_known} THEN NULL
-                     ELSE list_filter(k, lambda x: NOT list_contains({known}, x)) END AS _extra
+                CASE WHEN {clean} THEN NULL ELSE {unknown} END AS _extra
                 FROM typed)
             SELECT * EXCLUDE (line), CASE WHEN _ok THEN NULL ELSE line END AS _raw FROM checked
             """
@@ -176,9 +178,8 @@ class Stage:
             WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, * FROM {read}),
             tested AS (SELECT *, {null_tests} FROM src),
             typed AS (SELECT *, {typed} FROM tested),
-            checked AS (SELECT _n, {final}, {part} AS _part, {" AND ".join(checks) or "true"} AS _ok,
-                [{", ".join(fields)}] AS _all FROM typed)
-            SELECT * EXCLUDE (_all), CASE WHEN _ok THEN NULL ELSE _all END AS _fields,
+            checked AS (SELECT *, {part} AS _part, {" AND ".join(checks) or "true"} AS _ok FROM typed)
+            SELECT _n, {final}, _part, _ok, CASE WHEN _ok THEN NULL ELSE [{", ".join(fields)}] END AS _fields,
                    {extra_sql} AS _extra FROM checked
             """
         )
