@@ -184,12 +184,14 @@ class JsonPlan:
         return self._struct(s, t, path, dtype)
 
     def _array(self, s: str, t: str, item: DataType) -> tuple[str, Callable[[str], str]]:
-        """Arrays of strings, integers or booleans; items may be null."""
-        items = f"json_extract_string({s}, '$[*]')"
+        """Arrays of strings, integers or booleans; items may be null.
+
+        The text is parsed only when it is an array (a string value is not JSON)."""
+        items = f"CASE WHEN {t} = 'ARRAY' THEN json_extract_string({s}, '$[*]') END"
         refused = sorted(set(_JSON_TYPES) - set(_ARRAY_ITEM_TYPES[item.kind]) - {"NULL"})
         typed = f"NOT list_has_any(json_type({s}, '$[*]'), {_string_list(refused)})"
         if item.kind == "string":
-            return items, lambda ref: f"{t} = 'ARRAY' AND {typed}"
+            return items, lambda ref: f"CASE WHEN {t} = 'ARRAY' THEN {typed} ELSE false END"
         if item.kind == "boolean":
             value = (
                 f"list_transform({items}, lambda x: CASE x WHEN 'true' THEN true WHEN 'false' THEN false END)"
@@ -198,7 +200,8 @@ class JsonPlan:
             value = f"list_transform({items}, lambda x: TRY_CAST(x AS {DUCKDB_TYPES[item.kind]}))"
 
         def ok(ref: str) -> str:  # an integer out of range for the item type casts to NULL
-            return f"{t} = 'ARRAY' AND {typed} AND list_count({ref}) = list_count({items})"
+            same = f"list_count({ref}) = list_count({items})"
+            return f"CASE WHEN {t} = 'ARRAY' THEN {typed} AND {same} ELSE false END"
 
         return value, ok
 
@@ -216,7 +219,7 @@ class JsonPlan:
         present = " + ".join(f"({mt} IS NOT NULL)::INTEGER" for _, _, _, mt in checks)
 
         def ok(ref: str) -> str:
-            parts = [f"{t} = 'OBJECT'", f"len(json_keys({s})) = {present}"]
+            parts = [f"CASE WHEN {t} = 'OBJECT' THEN len(json_keys({s})) = {present} ELSE false END"]
             parts += [
                 f"({null} OR coalesce({member_ok(f'{ref}.{ident(name)}')}, false))"
                 for null, member_ok, name, _ in checks

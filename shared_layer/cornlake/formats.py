@@ -172,9 +172,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def json_record(number: int, text: str) -> RawRecord:
-    raw = text.rstrip("\r\n")[:RAW_SNIPPET]
+    line = text.rstrip("\r\n")
+    raw = line[:RAW_SNIPPET]
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys)
+        value = json.loads(line, object_pairs_hook=_unique_keys)
     except DuplicateKeyError as err:
         return RawRecord(
             number, None, raw, f"key '{err}' appears twice in one object, so its value is ambiguous"
