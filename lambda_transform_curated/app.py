@@ -75,6 +75,7 @@ def transform(
             byte_range=byte_range,
             glue=aws.glue(),
             database=settings.glue_database,
+            memory_mb=settings.engine_memory_mb,
         )
     except TerminalError as err:  # a key or dataset CornLake cannot place: record it, never retry
         run = RunRecord(stage="transform", input_key=key).finish("rejected", err.message)

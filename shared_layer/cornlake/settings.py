@@ -29,6 +29,7 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     transform_queue_url: str = ""
     split_bytes: int = 2 * 1024**3
+    engine_memory_mb: int = 0  # the transform's DuckDB working memory; 0 = cornlake.stage's default
     metrics_namespace: str = "CornLake"
 
     ENV: ClassVar[dict[str, str]] = {
@@ -43,6 +44,7 @@ class Settings:
         "max_body_bytes": "MAX_BODY_BYTES",
         "transform_queue_url": "TRANSFORM_QUEUE_URL",
         "split_bytes": "TRANSFORM_SPLIT_BYTES",
+        "engine_memory_mb": "TRANSFORM_ENGINE_MEMORY_MB",
         "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
     }
 

@@ -72,7 +72,9 @@ class Stage:
         self.con.execute(
             f"SET threads={threads}; SET memory_limit='{memory_limit_mb}MB'; "
             f"SET temp_directory={literal(str(tmp / 'spill'))}; SET preserve_insertion_order=false; "
-            "SET TimeZone='UTC'"
+            "SET TimeZone='UTC'; "
+            # Everything the transform uses is built in: never look for extensions or write to $HOME.
+            f"SET autoinstall_known_extensions=false; SET home_directory={literal(str(tmp))}"
         )
         self.evolved: list[str] = []
         columns = ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in contract.columns)

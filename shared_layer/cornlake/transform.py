@@ -49,7 +49,7 @@ from cornlake.messages import CuratedBatch, CuratedObject
 from cornlake.runs import RunRecord
 from cornlake.schema import incompatible_changes, registered_types
 from cornlake.split import ByteRange
-from cornlake.stage import LINEAGE_COLUMN, OutputFile, Stage
+from cornlake.stage import LINEAGE_COLUMN, MEMORY_LIMIT_MB, OutputFile, Stage
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
@@ -312,11 +312,12 @@ def convert_stream(
     target_bytes: int = TARGET_FILE_BYTES,
     row_group_rows: int = ROW_GROUP_ROWS,
     schema_problems: Sequence[str] = (),
+    memory_mb: int = 0,
 ) -> Converted:
     """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``."""
     quarantine_path = tmp / "quarantine.jsonl"
     file_error = ""
-    stage = Stage(contract, tmp, ingest_id=raw.ingest_id)
+    stage = Stage(contract, tmp, ingest_id=raw.ingest_id, memory_limit_mb=memory_mb or MEMORY_LIMIT_MB)
     try:
         with quarantine_path.open("w", encoding="utf-8") as handle:
             quarantine = _Quarantine(handle, str(raw))
@@ -427,6 +428,7 @@ def transform_object(
     row_group_rows: int = ROW_GROUP_ROWS,
     byte_range: ByteRange | None = None,
     schema_problems: Sequence[str] = (),
+    memory_mb: int = 0,
 ) -> TransformOutcome:
     """Convert one raw object (or one byte range of it); upload its curated and quarantine outputs."""
     raw = keys.parse_raw_key(key)
@@ -448,6 +450,7 @@ def transform_object(
             target_bytes=target_bytes,
             row_group_rows=row_group_rows,
             schema_problems=schema_problems,
+            memory_mb=memory_mb,
         )
         objects = upload(s3, contract, curated_bucket, stem, done.files)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
@@ -494,6 +497,7 @@ def run_transform(
     byte_range: ByteRange | None = None,
     glue: GlueClient | None = None,
     database: str = "",
+    memory_mb: int = 0,
 ) -> tuple[RunRecord, TransformOutcome]:
     """Transform one raw object (or one byte range of it) and describe the run; raises only on
     transient failure."""
@@ -513,6 +517,7 @@ def run_transform(
         run_id=record.run_id,
         byte_range=byte_range,
         schema_problems=problems,
+        memory_mb=memory_mb,
     )
     batch = outcome.batch
     record.rows_in, record.rows_out, record.rows_quarantined = (
