@@ -38,6 +38,16 @@ def cornlake(fmt: str, src: Path, out: Path) -> int:
     return done.rows_out
 
 
+def cornlake_row_path(fmt: str, src: Path, out: Path) -> int:
+    """CornLake with the fast path switched off: every record through the row converter."""
+    from unittest import mock
+
+    from cornlake import transform
+
+    with mock.patch.object(transform, "fast_path_gap", return_value="benchmark: row path only"):
+        return cornlake(fmt, src, out)
+
+
 def duckdb_copy(fmt: str, src: Path, out: Path) -> int:
     import duckdb
 
@@ -118,7 +128,10 @@ def awswrangler_s3(fmt: str, src: Path, out: Path) -> int:
     return len(frame)
 
 
-ENGINES = {f.__name__: f for f in (cornlake, duckdb_copy, pyarrow_stream, pandas_to_parquet, awswrangler_s3)}
+ENGINES = {
+    f.__name__: f
+    for f in (cornlake, cornlake_row_path, duckdb_copy, pyarrow_stream, pandas_to_parquet, awswrangler_s3)
+}
 
 
 def main(argv: list[str]) -> int:

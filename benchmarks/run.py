@@ -25,8 +25,15 @@ from benchmarks.data import write_events, write_vendas
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
 ENGINES = {
-    "jsonl": ["cornlake", "duckdb_copy", "pyarrow_stream", "pandas_to_parquet", "awswrangler_s3"],
-    "csv": ["cornlake", "duckdb_copy", "pyarrow_stream", "pandas_to_parquet"],
+    "jsonl": [
+        "cornlake",
+        "cornlake_row_path",
+        "duckdb_copy",
+        "pyarrow_stream",
+        "pandas_to_parquet",
+        "awswrangler_s3",
+    ],
+    "csv": ["cornlake", "cornlake_row_path", "duckdb_copy", "pyarrow_stream", "pandas_to_parquet"],
 }
 HANDLERS = [
     "lambda_ingest_api",

@@ -126,6 +126,14 @@ class JsonPlan:
         """The select list that names each path's text and type (s1, t1, ...) once."""
         return ", ".join(f"s[{i}] AS s{i}, t[{i}] AS t{i}" for i in range(1, len(self.paths) + 1))
 
+    def evolved(self, name: str) -> tuple[str, str]:
+        """A column schema evolution added (text): its value and check. Strings, integers and
+        booleans are their text, as on the row path; nested values and floats go there."""
+        s, t = self._slot(f"$.{json_path_key(name)}")
+        self.top_types.append(t)
+        kinds = "('VARCHAR','BIGINT','UBIGINT','BOOLEAN')"
+        return f"CASE WHEN {t} IN {kinds} THEN {s} END", f"({t} IS NULL OR {t} = 'NULL' OR {t} IN {kinds})"
+
     def column(self, column: Column, null: str) -> tuple[str, str, Callable[[str], str]]:
         """A top-level column: null markers apply and the nullability of the contract.
 

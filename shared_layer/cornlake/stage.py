@@ -19,7 +19,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import duckdb
 
@@ -104,8 +103,10 @@ class Stage:
         refs = {c.name: f"__c{i}" for i, c in enumerate(contract.columns)}
         nulls = {c.name: f"__n{i}" for i, c in enumerate(contract.columns)}
         built = [(c, *plan.column(c, nulls[c.name])) for c in contract.columns]
+        evolved = {name: plan.evolved(name) for name in self.evolved}
         paths = "[" + ", ".join(literal(p) for p in plan.paths) + "]"
-        known = "[" + ", ".join(literal(c.input_name) for c in contract.columns) + "]::VARCHAR[]"
+        names = [c.input_name for c in contract.columns] + self.evolved
+        known = "[" + ", ".join(literal(n) for n in names) + "]::VARCHAR[]"
         doc = "CASE WHEN json_valid(line) THEN line ELSE '{}' END" if guarded else "line"
         # Each key is a distinct contract column exactly when there are as many keys as
         # columns found: no repeated key, no unknown one. Only other rows pay for list checks.
@@ -116,12 +117,16 @@ class Stage:
         checks = ["left(line, 1) = '{'", f"CASE WHEN {clean} THEN true ELSE {no_repeats} END"]
         checks += ["json_valid(line)"] if guarded else []
         checks += [ok(refs[c.name]) for c, _, _, ok in built]
+        checks += [ok for _, ok in evolved.values()]
         part = self._partition_sql(refs)
         if part != "NULL":
             checks.append(f"{part} IS NOT NULL")
         null_tests = ", ".join(f"{test} AS {nulls[c.name]}" for c, test, _, _ in built)
         typed = ", ".join(f"{value} AS {refs[c.name]}" for c, _, value, _ in built)
-        final = ", ".join(f"{refs[c.name]} AS {ident(c.name)}" for c in contract.columns)
+        final = ", ".join(
+            [f"{refs[c.name]} AS {ident(c.name)}" for c in contract.columns]
+            + [f"{value} AS {ident(name)}" for name, (value, _) in evolved.items()]
+        )
         read = (
             f"read_csv({literal(str(path))}, columns={{'line': 'VARCHAR'}}, header=false, delim='\\x01', "
             f"quote='', escape='', auto_detect=false, new_line='\\n', encoding={literal(encoding)}, "
@@ -198,6 +203,13 @@ class Stage:
             for number, raw, fields in batch:
                 yield Flagged(int(number), raw or "", fields)
 
+    def new_fields(self, first_number: int) -> set[str]:
+        """Fields outside the contract in the records loaded from ``first_number`` on."""
+        rows = self.con.execute(
+            "SELECT DISTINCT unnest(_extra) FROM stage WHERE _n >= ? AND _extra IS NOT NULL", [first_number]
+        )
+        return {str(r[0]) for r in rows.fetchall()}
+
     def unexpected_columns(self) -> set[str]:
         rows = self.con.execute("SELECT DISTINCT unnest(_extra) FROM stage WHERE _extra IS NOT NULL")
         return {str(r[0]) for r in rows.fetchall()}
@@ -267,32 +279,36 @@ class Stage:
     def write(
         self, out: Path, *, default_partition: str, target_bytes: int, row_group_rows: int
     ) -> list[OutputFile]:
-        """Write the staged rows as Parquet under ``out``, one folder per partition value."""
-        if not self.rows():
-            return []
+        """Write the staged rows as Parquet under ``out``, one folder per partition value.
+
+        One partition at a time: a single Parquet writer is open, so memory does not grow
+        with the number of partitions (DuckDB's PARTITION_BY keeps a writer per partition)."""
+        out.mkdir(parents=True, exist_ok=True)
+        part = f"coalesce(_part, {literal(default_partition)})"
+        values = [
+            str(r[0]) for r in self.con.execute(f"SELECT DISTINCT {part} FROM stage ORDER BY 1").fetchall()
+        ]
         columns = [ident(c.name) for c in self.contract.columns] + [ident(n) for n in sorted(self.evolved)]
         metadata = {
             "cornlake.contract": self.contract.qualified_name,
             "cornlake.contract_version": str(self.contract.version),
         }
         kv = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in metadata.items()) + "}"
-        self.con.execute(
-            f"""COPY (
-                SELECT {", ".join(columns)}, {literal(self.ingest_id)} AS {LINEAGE_COLUMN},
-                       coalesce(_part, {literal(default_partition)}) AS _part
-                FROM stage
-            ) TO {literal(str(out))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part),
-                FILE_SIZE_BYTES {target_bytes}, ROW_GROUP_SIZE {row_group_rows},
-                FILENAME_PATTERN 'part-{{i}}', KV_METADATA {kv}, WRITE_PARTITION_COLUMNS false)"""
-        )
         files = []
-        for folder in sorted(out.iterdir()):
-            partition = unquote(folder.name.split("=", 1)[1])
+        for n, value in enumerate(values):
+            folder = out / f"partition-{n}"
+            self.con.execute(
+                f"""COPY (
+                    SELECT {", ".join(columns)}, {literal(self.ingest_id)} AS {LINEAGE_COLUMN}
+                    FROM stage WHERE {part} = {literal(value)}
+                ) TO {literal(str(folder))} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES {target_bytes},
+                    ROW_GROUP_SIZE {row_group_rows}, FILENAME_PATTERN 'part-{{i}}', KV_METADATA {kv})"""
+            )
             for path in sorted(folder.glob("part-*.parquet"), key=lambda p: int(p.stem.split("-")[1])):
                 count = self.con.execute(
                     f"SELECT sum(num_rows) FROM parquet_file_metadata({literal(str(path))})"
                 ).fetchone()
-                files.append(OutputFile(partition, path, int(count[0]) if count else 0))
+                files.append(OutputFile(value, path, int(count[0]) if count else 0))
         return files
 
     def close(self) -> None:

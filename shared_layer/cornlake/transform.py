@@ -29,10 +29,11 @@ import duckdb
 from cornlake import keys
 from cornlake.blocks import Block, blocks
 from cornlake.contracts import Contract, ContractRegistry
-from cornlake.convert import Problem, RowConverter
+from cornlake.convert import EVOLVED_NAME_RE, Problem, RowConverter
 from cornlake.errors import BadFileError
 from cornlake.fastpath import fast_path_gap
 from cornlake.formats import (
+    MAX_RECORD_BYTES,
     RAW_SNIPPET,
     RawRecord,
     clean_header,
@@ -128,7 +129,7 @@ class _RowPath:
             column = self.contract.partitioning.column
             self.quarantine.add(record, [Problem(column, None, "partition column is null")])
             return
-        if len(self.converter.evolved_columns) > len(self.stage.evolved):
+        if not self.converter.evolved_columns <= set(self.stage.evolved):
             self.stage.evolve(sorted(self.converter.evolved_columns))
         self.stage.add_row(record.number, row, value)
 
@@ -137,10 +138,13 @@ class _Reader:
     """Feeds one raw object to the fast path block by block, and to the row path where the
     fast path cannot go (contracts it does not cover, blocks DuckDB cannot read)."""
 
-    def __init__(self, contract: Contract, tmp: Path, stage: Stage, rows: _RowPath) -> None:
+    def __init__(
+        self, contract: Contract, tmp: Path, stage: Stage, rows: _RowPath, header: list[str] | None
+    ) -> None:
         self.contract, self.tmp, self.stage, self.rows = contract, tmp, stage, rows
         self.spec = contract.format
         self.fast_records = 0
+        self.given_header = header  # CSV byte ranges after the first: the object's header line
         self.header: list[str] = []  # CSV: the field names, from the header line or the contract
         self.encoding = "latin-1" if self.spec.encoding == "latin-1" else "utf-8"  # as DuckDB reads it
 
@@ -150,7 +154,10 @@ class _Reader:
             return
         stream = open_input(body, self.spec, max_decompressed=decompression_limit(size))
         if fast_path_gap(self.contract):
-            self._route(iter_records(stream, self.contract))
+            if self.given_header is not None:
+                self._route(iter_csv(stream, self.spec, self.contract, header=self.given_header))
+            else:
+                self._route(iter_records(stream, self.contract))
         elif self.spec.type == "jsonl":
             self._json_lines(stream)
         else:
@@ -199,16 +206,29 @@ class _Reader:
             return None
         for guarded in (False, True):  # the unguarded query is faster; it fails on malformed JSON
             try:
-                return self.stage.load_json_lines(path, number, self.encoding, guarded=guarded)
+                loaded = self.stage.load_json_lines(path, number, self.encoding, guarded=guarded)
             except _DATA_ERRORS:
                 continue
+            if self.contract.new_columns == "evolve":
+                self._learn_new_fields(number)
+            return loaded
         return None
+
+    def _learn_new_fields(self, number: int) -> None:
+        """New fields with usable names become columns now, so later blocks keep the fast path
+        (the records that brought them are decided by the row path, which adds them too)."""
+        known = {c.input_name for c in self.contract.columns} | {c.name for c in self.contract.columns}
+        names = sorted(
+            n for n in self.stage.new_fields(number) if EVOLVED_NAME_RE.match(n) and n not in known
+        )
+        if names:
+            self.stage.evolve(names)
 
     def _csv(self, stream: io.BufferedReader) -> None:
         quote = self.spec.quote.encode(self.spec.encoding)
-        header = [c.input_name for c in self.contract.columns]
+        header = self.given_header or [c.input_name for c in self.contract.columns]
         number = 0
-        if self.spec.header:
+        if self.spec.header and self.given_header is None:
             head = stream.peek(1 << 20)[: 1 << 20]
             end = head.find(b"\n")
             if end < 0 or head.count(quote, 0, end) % 2:  # no plain header line: record by record
@@ -313,8 +333,12 @@ def convert_stream(
     row_group_rows: int = ROW_GROUP_ROWS,
     schema_problems: Sequence[str] = (),
     memory_mb: int = 0,
+    header: list[str] | None = None,
 ) -> Converted:
-    """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``."""
+    """Stream ``body`` (anything with ``read(n)``) through the contract into files under ``tmp``.
+
+    ``header`` gives the CSV field names when ``body`` starts after the header line (a byte
+    range of a split object)."""
     quarantine_path = tmp / "quarantine.jsonl"
     file_error = ""
     stage = Stage(contract, tmp, ingest_id=raw.ingest_id, memory_limit_mb=memory_mb or MEMORY_LIMIT_MB)
@@ -322,7 +346,7 @@ def convert_stream(
         with quarantine_path.open("w", encoding="utf-8") as handle:
             quarantine = _Quarantine(handle, str(raw))
             rows = _RowPath(contract, raw, stage, quarantine)
-            reader = _Reader(contract, tmp, stage, rows)
+            reader = _Reader(contract, tmp, stage, rows, header)
             duplicates: list[tuple[int, list[Any], str]] = []
             unexpected: set[str] = set()
             try:
@@ -364,7 +388,7 @@ def convert_stream(
             file_error=file_error,
             duplicates=len(duplicates),
             fast_path_rows=reader.fast_records,
-            evolved_columns=sorted(rows.converter.evolved_columns) if files else [],
+            evolved_columns=sorted(rows.converter.evolved_columns | set(stage.evolved)) if files else [],
             unexpected_columns=sorted(unexpected | rows.converter.unexpected_columns),
         )
     finally:
@@ -441,6 +465,9 @@ def transform_object(
                 Bucket=raw_bucket, Key=key, Range=f"bytes={byte_range.start}-{byte_range.end - 1}"
             )
         size = int(response.get("ContentLength", 0))
+        header = None
+        if byte_range is not None and byte_range.start > 0 and contract.format.type == "csv":
+            header = _csv_header(s3, contract, bucket=raw_bucket, key=key)
         done = convert_stream(
             response["Body"],
             contract,
@@ -451,6 +478,7 @@ def transform_object(
             row_group_rows=row_group_rows,
             schema_problems=schema_problems,
             memory_mb=memory_mb,
+            header=header,
         )
         objects = upload(s3, contract, curated_bucket, stem, done.files)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
@@ -484,6 +512,14 @@ def transform_object(
         done.duplicates,
         done.fast_path_rows,
     )
+
+
+def _csv_header(s3: S3Client, contract: Contract, *, bucket: str, key: str) -> list[str] | None:
+    """The field names of a CSV object, for a byte range that starts after its first line."""
+    if not contract.format.header:
+        return [c.input_name for c in contract.columns]
+    head = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_RECORD_BYTES - 1}")["Body"].read()
+    return clean_header(next(csv_rows(_bytes_stream(head), contract.format), []))
 
 
 def run_transform(

@@ -194,6 +194,47 @@ def test_a_big_json_lines_object_is_split_into_ranges_that_add_up(
     settings_for.cache_clear()
 
 
+def test_a_big_csv_object_is_split_at_records_and_ranges_read_the_header(
+    stack: LocalLake, names: dict[str, Any], monkeypatch: Any, tmp_path: Any
+) -> None:
+    from cornlake.contracts import registry
+    from cornlake.keys import parse_raw_key
+    from cornlake.settings import settings_for
+
+    # GIVEN the sample CSV with a quoted line break in every fifth record, over the split size
+    lines = sample("erp/samples/vendas.csv").read_bytes().decode("latin-1").splitlines()
+    fields = [line.split(";") for line in lines[1:]]
+    for n, f in enumerate(fields):
+        if n % 5 == 0 and len(f) == 10:
+            f[3] = f'"{f[3]}\r\nlinha 2"'
+    data = ("\r\n".join([lines[0], *(";".join(f) for f in fields)]) + "\r\n").encode("latin-1")
+    monkeypatch.setenv("TRANSFORM_SPLIT_BYTES", "700")
+    settings_for.cache_clear()
+    key = "source=erp/dataset=vendas/ingest_date=2026-11-26/20261126T100000Z-dddddddddddd-vendas.csv"
+    stack.client("s3").put_object(Bucket=names["raw_bucket"], Key=key, Body=data)
+    # WHEN the transform sees it, then the ranges it queued
+    invoke("lambda_transform_curated", sqs_event_from_queue(stack, "cornlake-local-transform"))
+    [split_run] = run_records(stack, names["ops_bucket"], "transform")
+    ranges = json.loads(split_run["details"])["ranges"]
+    assert split_run["status"] == "split" and len(ranges) >= 4
+    assert invoke("lambda_transform_curated", sqs_event_from_queue(stack, "cornlake-local-transform")) == {
+        "batchItemFailures": []
+    }
+    # THEN the ranges, typed with the header of the first line, give what the whole file gives
+    parts = [r for r in run_records(stack, names["ops_bucket"], "transform") if r["status"] != "split"]
+    assert len(parts) == len(ranges)
+    whole = transform.convert_stream(
+        io.BytesIO(data), registry().get("erp", "vendas"), parse_raw_key(key), tmp_path, size=len(data)
+    )
+    assert sum(r["rows_in"] for r in parts) == whole.rows_in
+    assert sum(r["rows_out"] for r in parts) == whole.rows_out
+    assert sum(r["rows_quarantined"] for r in parts) == whole.quarantined
+    curated = curated_rows(stack, names["curated_bucket"])
+    assert len(curated) == whole.rows_out and len({r["id_venda"] for r in curated}) == whole.rows_out
+    assert sum(r["cliente"].endswith("\r\nlinha 2") for r in curated) >= 5
+    settings_for.cache_clear()
+
+
 def test_compressed_objects_are_not_split(stack: LocalLake, names: dict[str, Any], monkeypatch: Any) -> None:
     from cornlake.settings import settings_for
 

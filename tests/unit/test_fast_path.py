@@ -35,15 +35,11 @@ def convert(contract: Contract, body: bytes, tmp: Path, *, fast: bool) -> Conver
 
 
 def curated_rows(done: Converted) -> list[tuple[Any, ...]]:
-    if not done.files:
-        return []
-    paths = [str(f.path) for f in done.files]
+    """(partition, *columns) of every curated row, sorted; columns as written in the file."""
     con = duckdb.connect()
+    query = "SELECT * FROM read_parquet(?, hive_partitioning=false)"
     return sorted(
-        (f.partition, *row)
-        for f in done.files
-        for row in con.execute("SELECT * FROM read_parquet(?)", [str(f.path)]).fetchall()
-        if str(f.path) in paths
+        (f.partition, *row) for f in done.files for row in con.execute(query, [str(f.path)]).fetchall()
     )
 
 
@@ -216,3 +212,21 @@ def test_other_encodings_take_the_fast_path(tmp_path: Path, encoding: str) -> No
     done = assert_same(contract, body, tmp_path)
     assert (done.rows_out, done.fast_path_rows) == (50, 50)
     assert {row[4] for row in curated_rows(done)} == {"Conceição €"[: 10 if encoding == "latin-1" else 11]}
+
+
+def test_new_fields_join_the_fast_path_once_the_first_block_has_shown_them(tmp_path: Path) -> None:
+    # GIVEN an evolving contract and 300 records with a new field, in many small blocks
+    contract = registry().get("app", "events")
+    lines = [
+        json.dumps(event(event_id=f"e{i}", campaign=["natal", None, 7, True, {"a": 1}, 1.5][i % 6]))
+        for i in range(300)
+    ]
+    body = ("\n".join(lines) + "\n").encode()
+    with mock.patch.object(blocks, "BLOCK_BYTES", 4096):
+        done = assert_same(contract, body, tmp_path)
+    # THEN both paths add the column with the same text values, and most records stay fast
+    assert done.evolved_columns == ["campaign"] and done.rows_out == 300
+    # the first block and the records holding objects or floats (a third) go record by record
+    assert 150 < done.fast_path_rows < 200
+    campaigns = {row[-2] for row in curated_rows(done)}  # the evolved column, before _ingest_id
+    assert campaigns == {"natal", None, "7", "true", '{"a": 1}', "1.5"}
