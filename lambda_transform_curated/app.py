@@ -76,6 +76,7 @@ def transform(
             glue=aws.glue(),
             database=settings.glue_database,
             memory_mb=settings.engine_memory_mb,
+            target_bytes=settings.target_file_mb * 1024 * 1024,
         )
     except TerminalError as err:  # a key or dataset CornLake cannot place: record it, never retry
         run = RunRecord(stage="transform", input_key=key).finish("rejected", err.message)

@@ -30,6 +30,7 @@ class Settings:
     transform_queue_url: str = ""
     split_bytes: int = 2 * 1024**3
     engine_memory_mb: int = 0  # the transform's DuckDB working memory; 0 = cornlake.stage's default
+    target_file_mb: int = 128  # curated Parquet files roll over at about this size
     metrics_namespace: str = "CornLake"
 
     ENV: ClassVar[dict[str, str]] = {
@@ -45,6 +46,7 @@ class Settings:
         "transform_queue_url": "TRANSFORM_QUEUE_URL",
         "split_bytes": "TRANSFORM_SPLIT_BYTES",
         "engine_memory_mb": "TRANSFORM_ENGINE_MEMORY_MB",
+        "target_file_mb": "TRANSFORM_TARGET_FILE_MB",
         "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
     }
 

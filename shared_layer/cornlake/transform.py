@@ -534,6 +534,7 @@ def run_transform(
     glue: GlueClient | None = None,
     database: str = "",
     memory_mb: int = 0,
+    target_bytes: int = TARGET_FILE_BYTES,
 ) -> tuple[RunRecord, TransformOutcome]:
     """Transform one raw object (or one byte range of it) and describe the run; raises only on
     transient failure."""
@@ -554,6 +555,7 @@ def run_transform(
         byte_range=byte_range,
         schema_problems=problems,
         memory_mb=memory_mb,
+        target_bytes=target_bytes,
     )
     batch = outcome.batch
     record.rows_in, record.rows_out, record.rows_quarantined = (

@@ -98,3 +98,15 @@ def test_event_files_name_the_local_stacks_resources() -> None:
     for name in ("catalog_sqs.json", "quality_sqs.json"):
         body = json.loads(json.loads((ROOT / "events" / name).read_text())["Records"][0]["body"])
         assert body["curated_bucket"] in buckets
+
+
+def test_the_template_sets_exactly_the_environment_cornlake_reads() -> None:
+    from cornlake.settings import Settings
+
+    document = template().document
+    names = set(document["Globals"]["Function"]["Environment"]["Variables"])
+    for resource in document["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            names |= set(resource["Properties"].get("Environment", {}).get("Variables", {}))
+    outside = {n for n in names if n.startswith(("POWERTOOLS_", "AWS_"))}  # read by powertools and boto3
+    assert names - outside == set(Settings.ENV.values()) - {"POWERTOOLS_METRICS_NAMESPACE"}
