@@ -179,13 +179,13 @@ class JsonPlan:
                 lambda ref: f"{t} = 'BOOLEAN'",
             )
         if kind == "date":
-            return date_from_text(s, self.spec), lambda ref: f"{t} = 'VARCHAR' AND {ref} IS NOT NULL"
+            return date_from_text(s, self.spec), lambda ref: f"{t} = 'VARCHAR' AND {date_ok(ref)}"
         if kind == "timestamp":
             value = (
                 f"CASE WHEN {t} = 'VARCHAR' THEN {timestamp_from_text(s, self.spec)} "
                 f"WHEN {t} IN {_JSON_INTEGER} THEN {epoch_timestamp(f'TRY_CAST({s} AS BIGINT)')} END"
             )
-            return value, lambda ref: f"{ref} IS NOT NULL"
+            return value, lambda ref: timestamp_ok(ref, self.spec)
         if kind == "array":
             assert dtype.item is not None
             return self._array(s, t, dtype.item)
@@ -305,9 +305,9 @@ class CsvPlan:
             )
             return value, lambda ref: f"{ref} IS NOT NULL"
         if kind == "date":
-            return date_from_text(s, self.spec), lambda ref: f"{ref} IS NOT NULL"
+            return date_from_text(s, self.spec), date_ok
         if kind == "timestamp":
-            return timestamp_from_text(s, self.spec), lambda ref: f"{ref} IS NOT NULL"
+            return timestamp_from_text(s, self.spec), lambda ref: timestamp_ok(ref, self.spec)
         return "NULL", lambda ref: "false"  # nested types exist only in JSON: the row path says why
 
 
@@ -321,8 +321,7 @@ def date_from_text(text: str, spec: FormatSpec) -> str:
     parsed = f"CAST({_strptime(trimmed, spec.date_format)} AS DATE)"
     iso_date = literal(r"\d{4}-\d{2}-\d{2}")
     iso = f"CASE WHEN regexp_full_match({trimmed}, {iso_date}) THEN TRY_CAST({trimmed} AS DATE) END"
-    value = f"coalesce({parsed}, {iso})"
-    return f"CASE WHEN year({value}) BETWEEN 1 AND 9999 THEN {value} END"
+    return f"coalesce({parsed}, {iso})"
 
 
 def timestamp_from_text(text: str, spec: FormatSpec) -> str:
@@ -341,6 +340,23 @@ def timestamp_from_text(text: str, spec: FormatSpec) -> str:
     formats = [f"timezone({zone}, {_strptime(trimmed, fmt)})" for fmt in spec.timestamp_formats]
     fallback = f"coalesce({', '.join(formats)})" if formats else "NULL"
     return f"CASE {' '.join(choices)} ELSE {fallback} END"
+
+
+def date_ok(ref: str) -> str:
+    return f"{ref} IS NOT NULL AND year({ref}) BETWEEN 1 AND 9999"  # Python's dates stop at 9999
+
+
+def timestamp_ok(ref: str, spec: FormatSpec) -> str:
+    """A timestamp the row path reads the same way: within Python's years, and not within three
+    hours after a UTC-offset change of the contract's zone. There a wall-clock time can happen
+    twice; Python takes the first, DuckDB's ICU the second, so the row path decides."""
+    checks = [f"{ref} IS NOT NULL", f"year({ref}) BETWEEN 1 AND 9999"]
+    if spec.timezone != "UTC":
+        zone = literal(spec.timezone)
+        checks.append(
+            f"timezone({zone}, {ref} - INTERVAL 3 HOUR) = timezone({zone}, {ref}) - INTERVAL 3 HOUR"
+        )
+    return " AND ".join(checks)
 
 
 def epoch_timestamp(number: str) -> str:

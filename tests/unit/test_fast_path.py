@@ -230,3 +230,17 @@ def test_new_fields_join_the_fast_path_once_the_first_block_has_shown_them(tmp_p
     assert 150 < done.fast_path_rows < 200
     campaigns = {row[-2] for row in curated_rows(done)}  # the evolved column, before _ingest_id
     assert campaigns == {"natal", None, "7", "true", '{"a": 1}', "1.5"}
+
+
+def test_wall_clock_times_around_a_daylight_saving_change_read_the_same_on_both_paths(tmp_path: Path) -> None:
+    # GIVEN a zone with daylight saving and naive times around its autumn and spring changes
+    base = registry().get("app", "events")
+    contract = dataclasses.replace(base, format=dataclasses.replace(base.format, timezone="America/New_York"))
+    times = ["2025-11-02 00:59:00", "2025-11-02 01:30:00", "2025-11-02 02:30:00", "2025-03-09 02:30:00"]
+    times += ["2025-06-01 12:00:00", "2025-11-02T05:30:00Z"]
+    body = "\n".join(json.dumps(event(event_id=f"e{i}", event_time=t)) for i, t in enumerate(times)).encode()
+    done = assert_same(contract, body, tmp_path)
+    # THEN 01:30 on the autumn change (it happens twice) is the first one, as Python reads it
+    assert done.rows_out == len(times) and 0 < done.fast_path_rows < len(times)
+    moments = {row[1]: row[3] for row in curated_rows(done)}
+    assert moments["e1"].isoformat() == "2025-11-02T05:30:00+00:00"
