@@ -255,16 +255,27 @@ class CsvPlan:
     def __init__(self, spec: FormatSpec) -> None:
         self.spec = spec
 
-    def column(self, field: str, column: Column, null: str) -> tuple[str, str, Callable[[str], str]]:
-        """The null test (selected once as ``null``), the value and the check, as for JSON."""
+    def column(
+        self, field: str, column: Column, null: str, prep: str
+    ) -> tuple[str, str, str, Callable[[str], str]]:
+        """The null test (selected once as ``null``), the field's cleaned text (selected once as
+        ``prep``: trimmed, and for numbers without the thousands mark), the value and the check."""
         is_null = f"({field} IS NULL OR {field} IN {_in(self.spec.null_values)})"
-        value, inner_ok = self._typed(field, column.type)
+        cleaned = self.clean(field, column.type)
+        value, inner_ok = self._typed(prep, column.type)
         nullable = str(column.nullable).lower()
 
         def ok(ref: str) -> str:
             return f"CASE WHEN {null} THEN {nullable} ELSE coalesce({inner_ok(ref)}, false) END"
 
-        return is_null, f"CASE WHEN {null} THEN NULL ELSE {value} END", ok
+        return is_null, cleaned, f"CASE WHEN {null} THEN NULL ELSE {value} END", ok
+
+    def clean(self, field: str, dtype: DataType) -> str:
+        if dtype.kind == "string":
+            return field
+        if dtype.kind in ("int", "bigint", "double", "decimal"):
+            return self.number_text(field)
+        return f"trim({field})"
 
     def number_text(self, s: str) -> str:
         """The same cleaning as the row path: trim, drop the thousands mark, '.' as decimal mark."""
@@ -275,39 +286,40 @@ class CsvPlan:
             text = f"replace({text}, ',', '.')"
         return text
 
-    def _typed(self, s: str, dtype: DataType) -> tuple[str, Callable[[str], str]]:
+    def _typed(self, text: str, dtype: DataType) -> tuple[str, Callable[[str], str]]:
+        """Value and check from the cleaned text (see ``clean``)."""
         kind = dtype.kind
         if kind == "string":
-            return s, lambda ref: "true"
-        number = self.number_text(s)
+            return text, lambda ref: "true"
         if kind in ("int", "bigint"):
             return (
-                f"TRY_CAST({number} AS {DUCKDB_TYPES[kind]})",
-                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({number}, {literal(_INTEGER)})",
+                f"TRY_CAST({text} AS {DUCKDB_TYPES[kind]})",
+                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({text}, {literal(_INTEGER)})",
             )
         if kind == "double":
             return (
-                f"TRY_CAST({number} AS DOUBLE)",
-                lambda ref: f"isfinite({ref}) AND regexp_full_match({number}, {literal(_DOUBLE_TEXT)})",
+                f"TRY_CAST({text} AS DOUBLE)",
+                lambda ref: f"isfinite({ref}) AND regexp_full_match({text}, {literal(_DOUBLE_TEXT)})",
             )
         if kind == "decimal":
             places = rf"\.\d{{0,{dtype.scale}}}" if dtype.scale else r"\.?"
             pattern = rf"[+-]?\d+({places})?"
             return (
-                f"TRY_CAST({number} AS {duckdb_type(dtype)})",
-                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({number}, {literal(pattern)})",
+                f"TRY_CAST({text} AS {duckdb_type(dtype)})",
+                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({text}, {literal(pattern)})",
             )
         if kind == "boolean":
-            text = f"lower(trim({s}))"
             value = (
-                f"CASE WHEN {text} IN {_in(sorted(TRUE))} THEN true "
-                f"WHEN {text} IN {_in(sorted(FALSE))} THEN false END"
+                f"CASE WHEN lower({text}) IN {_in(sorted(TRUE))} THEN true "
+                f"WHEN lower({text}) IN {_in(sorted(FALSE))} THEN false END"
             )
             return value, lambda ref: f"{ref} IS NOT NULL"
         if kind == "date":
-            return date_from_text(s, self.spec), date_ok
+            return date_from_text(text, self.spec, trimmed=True), date_ok
         if kind == "timestamp":
-            return timestamp_from_text(s, self.spec), lambda ref: timestamp_ok(ref, self.spec)
+            return timestamp_from_text(text, self.spec, trimmed=True), lambda ref: timestamp_ok(
+                ref, self.spec
+            )
         return "NULL", lambda ref: "false"  # nested types exist only in JSON: the row path says why
 
 
@@ -315,29 +327,31 @@ def _strptime(text: str, fmt: str) -> str:
     return f"try_strptime({text}, {literal(fmt)})"
 
 
-def date_from_text(text: str, spec: FormatSpec) -> str:
+def date_from_text(text: str, spec: FormatSpec, *, trimmed: bool = False) -> str:
     """The contract's date format first, then ISO (YYYY-MM-DD) — the row path's order."""
-    trimmed = f"trim({text})"
-    parsed = f"CAST({_strptime(trimmed, spec.date_format)} AS DATE)"
+    text = text if trimmed else f"trim({text})"
+    parsed = f"CAST({_strptime(text, spec.date_format)} AS DATE)"
     iso_date = literal(r"\d{4}-\d{2}-\d{2}")
-    iso = f"CASE WHEN regexp_full_match({trimmed}, {iso_date}) THEN TRY_CAST({trimmed} AS DATE) END"
+    iso = f"CASE WHEN regexp_full_match({text}, {iso_date}) THEN TRY_CAST({text} AS DATE) END"
     return f"coalesce({parsed}, {iso})"
 
 
-def timestamp_from_text(text: str, spec: FormatSpec) -> str:
+def timestamp_from_text(text: str, spec: FormatSpec, *, trimmed: bool = False) -> str:
     """ISO 8601 (with Z or an offset, or naive in the contract's time zone), epoch digits,
-    then the contract's formats; NULL for anything else."""
-    trimmed = f"trim({text})"
+    then the contract's formats; NULL for anything else. Cheap tests guard each pattern."""
+    x = text if trimmed else f"trim({text})"
     zone = literal(spec.timezone)
-    with_offset = f"regexp_full_match({trimmed}, {literal(ISO_TIMESTAMP + _OFFSET)})"
-    naive = f"regexp_full_match({trimmed}, {literal(ISO_TIMESTAMP)})"
-    epoch = epoch_timestamp(f"TRY_CAST({trimmed} AS BIGINT)")
+    iso_shape = f"substr({x}, 5, 1) = '-'"
+    with_offset = f"regexp_full_match({x}, {literal(ISO_TIMESTAMP + _OFFSET)})"
+    naive = f"regexp_full_match({x}, {literal(ISO_TIMESTAMP)})"
+    number = f"TRY_CAST({x} AS BIGINT)"
+    digits = f"{number} IS NOT NULL AND regexp_full_match({x}, {literal(_INTEGER)})"
     choices = [
-        f"WHEN {with_offset} THEN TRY_CAST({trimmed} AS TIMESTAMPTZ)",
-        f"WHEN {naive} THEN timezone({zone}, TRY_CAST({trimmed} AS TIMESTAMP))",
-        f"WHEN regexp_full_match({trimmed}, {literal(_INTEGER)}) THEN {epoch}",
+        f"WHEN {iso_shape} AND {with_offset} THEN TRY_CAST({x} AS TIMESTAMPTZ)",
+        f"WHEN {iso_shape} AND {naive} THEN timezone({zone}, TRY_CAST({x} AS TIMESTAMP))",
+        f"WHEN {digits} THEN {epoch_timestamp(number)}",
     ]
-    formats = [f"timezone({zone}, {_strptime(trimmed, fmt)})" for fmt in spec.timestamp_formats]
+    formats = [f"timezone({zone}, {_strptime(x, fmt)})" for fmt in spec.timestamp_formats]
     fallback = f"coalesce({', '.join(formats)})" if formats else "NULL"
     return f"CASE {' '.join(choices)} ELSE {fallback} END"
 

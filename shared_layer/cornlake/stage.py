@@ -158,18 +158,21 @@ class Stage:
         by_name = dict(zip(header, fields, strict=True))
         refs = {c.name: f"__c{i}" for i, c in enumerate(contract.columns)}
         nulls = {c.name: f"__n{i}" for i, c in enumerate(contract.columns)}
+        preps = {c.name: f"__p{i}" for i, c in enumerate(contract.columns)}
         built = [
-            (c, *plan.column(by_name.get(c.input_name, "NULL::VARCHAR"), c, nulls[c.name]))
+            (c, *plan.column(by_name.get(c.input_name, "NULL::VARCHAR"), c, nulls[c.name], preps[c.name]))
             for c in contract.columns
         ]
         extra = [h for h in header if h not in {c.input_name for c in contract.columns}]
         checks = ["false"] if extra and contract.new_columns != "discard" else []
-        checks += [ok(refs[c.name]) for c, _, _, ok in built]
+        checks += [ok(refs[c.name]) for c, _, _, _, ok in built]
         part = self._partition_sql(refs)
         if part != "NULL":
             checks.append(f"{part} IS NOT NULL")
-        null_tests = ", ".join(f"{test} AS {nulls[c.name]}" for c, test, _, _ in built)
-        typed = ", ".join(f"{value} AS {refs[c.name]}" for c, _, value, _ in built)
+        null_tests = ", ".join(
+            f"{test} AS {nulls[c.name]}, {cleaned} AS {preps[c.name]}" for c, test, cleaned, _, _ in built
+        )
+        typed = ", ".join(f"{value} AS {refs[c.name]}" for c, _, _, value, _ in built)
         final = ", ".join(f"{refs[c.name]} AS {ident(c.name)}" for c in contract.columns)
         columns = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in fields) + "}"
         read = (
@@ -282,13 +285,22 @@ class Stage:
         """Write the staged rows as Parquet under ``out``, one folder per partition value.
 
         One partition at a time: a single Parquet writer is open, so memory does not grow
-        with the number of partitions (DuckDB's PARTITION_BY keeps a writer per partition)."""
+        with the number of partitions (DuckDB's PARTITION_BY keeps a writer per partition).
+        With several partitions the rows are first sorted by partition, so each partition's
+        rows are read once instead of every partition rescanning (and unspilling) them all."""
         out.mkdir(parents=True, exist_ok=True)
+        columns = [ident(c.name) for c in self.contract.columns] + [ident(n) for n in sorted(self.evolved)]
         part = f"coalesce(_part, {literal(default_partition)})"
         values = [
             str(r[0]) for r in self.con.execute(f"SELECT DISTINCT {part} FROM stage ORDER BY 1").fetchall()
         ]
-        columns = [ident(c.name) for c in self.contract.columns] + [ident(n) for n in sorted(self.evolved)]
+        table = "stage"
+        if len(values) > 1:
+            self.con.execute(
+                f"CREATE TABLE by_partition AS SELECT {', '.join(columns)}, {part} AS _part "
+                f"FROM stage ORDER BY _part; DROP TABLE stage"
+            )
+            table, part = "by_partition", "_part"
         metadata = {
             "cornlake.contract": self.contract.qualified_name,
             "cornlake.contract_version": str(self.contract.version),
@@ -300,7 +312,7 @@ class Stage:
             self.con.execute(
                 f"""COPY (
                     SELECT {", ".join(columns)}, {literal(self.ingest_id)} AS {LINEAGE_COLUMN}
-                    FROM stage WHERE {part} = {literal(value)}
+                    FROM {table} WHERE {part} = {literal(value)}
                 ) TO {literal(str(folder))} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES {target_bytes},
                     ROW_GROUP_SIZE {row_group_rows}, FILENAME_PATTERN 'part-{{i}}', KV_METADATA {kv})"""
             )
