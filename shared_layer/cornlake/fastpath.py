@@ -241,11 +241,6 @@ def json_path_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else '"' + name + '"'
 
 
-def unique_keys(j: str) -> str:
-    """True when no key appears twice in the object: JSON parsers disagree on which one wins."""
-    return f"len(json_keys({j})) = len(list_distinct(json_keys({j})))"
-
-
 _DOUBLE_TEXT = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 
 

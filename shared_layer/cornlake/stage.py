@@ -1,10 +1,12 @@
-"""The transform's staging area: a DuckDB database in /tmp that every converted row passes through.
+"""The transform's staging area: an in-memory DuckDB database (spilling to /tmp) that every
+converted row passes through.
 
 Blocks of raw records are loaded by the fast path (cornlake.fastpath) as set-based SQL;
 records it is not sure of are kept aside with their raw text for the row path, whose typed
 rows come back as canonical JSON lines. When the whole object is read, duplicates by
 primary key are found (exactly, however large the file: DuckDB spills to disk), and the
-rows are written as partitioned, zstd-compressed Parquet files of about the target size.
+rows are written as partitioned, zstd-compressed Parquet files of about the target size,
+one partition at a time.
 
 Memory stays flat: DuckDB works within ``memory_limit`` and spills to /tmp beyond it.
 """
