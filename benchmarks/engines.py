@@ -44,9 +44,9 @@ def cornlake_row_path(fmt: str, src: Path, out: Path) -> int:
     """CornLake with the fast path switched off: every record through the row converter."""
     from unittest import mock
 
-    from cornlake import transform
+    from cornlake import feed
 
-    with mock.patch.object(transform, "fast_path_gap", return_value="benchmark: row path only"):
+    with mock.patch.object(feed, "fast_path_gap", return_value="benchmark: row path only"):
         return cornlake(fmt, src, out)
 
 

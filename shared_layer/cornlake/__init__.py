@@ -2,7 +2,7 @@
 
 Handlers stay thin; they parse their event and call one function from a module here.
 Modules with a heavy engine are imported only by the function that ships it: ``transform``
-(with ``stage``, ``fastpath``, ``blocks``) needs DuckDB, ``quality`` needs pyarrow. So the
+(with ``feed``, ``stage``, ``fastpath``, ``blocks``) needs DuckDB, ``quality`` needs pyarrow. So the
 byte-landing functions stay small and start fast.
 """
 

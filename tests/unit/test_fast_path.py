@@ -17,7 +17,7 @@ from unittest import mock
 import duckdb
 import pytest
 
-from cornlake import blocks, transform
+from cornlake import blocks, feed
 from cornlake.contracts import Contract, registry
 from cornlake.keys import raw_key
 from cornlake.transform import Converted, convert_stream
@@ -30,7 +30,7 @@ def convert(contract: Contract, body: bytes, tmp: Path, *, fast: bool) -> Conver
     raw = raw_key(contract.source, contract.dataset, INGEST_ID, "f.data")
     if fast:
         return convert_stream(io.BytesIO(body), contract, raw, tmp, size=len(body))
-    with mock.patch.object(transform, "fast_path_gap", return_value="row path only, for comparison"):
+    with mock.patch.object(feed, "fast_path_gap", return_value="row path only, for comparison"):
         return convert_stream(io.BytesIO(body), contract, raw, tmp, size=len(body))
 
 

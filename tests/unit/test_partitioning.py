@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cornlake.contracts import Partitioning, registry
-from cornlake.transform import partition_value
+from cornlake.feed import partition_value
 
 MOMENT = datetime(2026, 11, 20, 17, 45, tzinfo=UTC)
 
