@@ -28,7 +28,6 @@ from cornlake.runs import RunRecord
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-DEFAULT_SPLIT_BYTES = 2 * 1024**3  # one to two minutes of conversion per range (docs/PERFORMANCE.md)
 MAX_RANGES = 999  # range numbers are three digits in output names (-rNNN)
 MESSAGE_KEY = "cornlake_range"
 

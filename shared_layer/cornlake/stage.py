@@ -134,7 +134,7 @@ class Stage:
             f"quote='', escape='', auto_detect=false, new_line='\\n', encoding={literal(encoding)}, "
             f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})"
         )
-        self.con.execute(
+        return self._insert(
             f"""
             INSERT INTO stage BY NAME
             WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, line FROM {read}),
@@ -150,7 +150,6 @@ class Stage:
             SELECT * EXCLUDE (line), CASE WHEN _ok THEN NULL ELSE line END AS _raw FROM checked
             """
         )
-        return self._count_block(first_number)
 
     def load_csv(self, path: Path, first_number: int, header: Sequence[str], encoding: str) -> int:
         """Load one block of CSV records (no header line); return how many records it held."""
@@ -184,7 +183,7 @@ class Stage:
             f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})"
         )
         extra_sql = f"[{', '.join(literal(e) for e in extra)}]::VARCHAR[]" if extra else "NULL::VARCHAR[]"
-        self.con.execute(
+        return self._insert(
             f"""
             INSERT INTO stage BY NAME
             WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, * FROM {read}),
@@ -195,10 +194,10 @@ class Stage:
                    {extra_sql} AS _extra FROM checked
             """
         )
-        return self._count_block(first_number)
 
-    def _count_block(self, first_number: int) -> int:
-        row = self.con.execute("SELECT count(*) FROM stage WHERE _n >= ?", [first_number]).fetchone()
+    def _insert(self, sql: str) -> int:
+        """Run an INSERT; return how many rows it added."""
+        row = self.con.execute(sql).fetchone()
         return int(row[0]) if row else 0
 
     def flagged(self) -> Iterator[Flagged]:
@@ -276,10 +275,6 @@ class Stage:
         ).fetchall()
         self.con.execute("DELETE FROM stage WHERE _n IN (SELECT _n FROM dups)")
         return [(int(n), list(k), str(j)) for n, k, j in rows]
-
-    def rows(self) -> int:
-        row = self.con.execute("SELECT count(*) FROM stage").fetchone()
-        return int(row[0]) if row else 0
 
     def write(
         self, out: Path, *, default_partition: str, target_bytes: int, row_group_rows: int
