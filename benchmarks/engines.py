@@ -28,26 +28,23 @@ def _one_core(engine: str) -> None:
     pa.set_io_thread_count(1)
 
 
-def cornlake(fmt: str, src: Path, out: Path) -> int:
+def cornlake(fmt: str, src: Path, out: Path, *, fast_path: bool = True) -> int:
     from cornlake.contracts import load_contract
     from cornlake.keys import raw_key
-    from cornlake.transform import convert_stream
+    from cornlake.transform import ConvertOptions, convert_object
 
     contract = load_contract(CONTRACTS / "bench" / ("events.yaml" if fmt == "jsonl" else "vendas.yaml"))
     raw = raw_key("bench", contract.dataset, "20261120T120000Z-0123456789ab", src.name)
     with src.open("rb") as body:
-        done = convert_stream(body, contract, raw, out, size=src.stat().st_size)
+        done = convert_object(
+            body, contract, raw, out, size=src.stat().st_size, options=ConvertOptions(fast_path=fast_path)
+        )
     return done.rows_out
 
 
 def cornlake_row_path(fmt: str, src: Path, out: Path) -> int:
     """CornLake with the fast path switched off: every record through the row converter."""
-    from unittest import mock
-
-    from cornlake import feed
-
-    with mock.patch.object(feed, "fast_path_gap", return_value="benchmark: row path only"):
-        return cornlake(fmt, src, out)
+    return cornlake(fmt, src, out, fast_path=False)
 
 
 def duckdb_copy(fmt: str, src: Path, out: Path) -> int:

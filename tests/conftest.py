@@ -22,13 +22,8 @@ def provisioned() -> Iterator[LocalLake]:
 @pytest.fixture
 def stack(provisioned: LocalLake) -> LocalLake:
     """A clean, freshly provisioned stack for one test."""
-    from cornlake import aws
-    from cornlake.settings import settings_for
-
     provisioned.reset()
-    provisioned._configure_process()
-    aws.reset_clients()
-    settings_for.cache_clear()
+    provisioned.configure_process()
     return provisioned
 
 

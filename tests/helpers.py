@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cornlake_toolkit.local import ROOT, LocalLake, free_port
+from cornlake_toolkit.local import ROOT, LocalLake, free_port, sqs_record
 
 EVENTS = ROOT / "events"
 DATASETS = ROOT / "datasets"
@@ -74,15 +74,28 @@ def run_records(stack: LocalLake, bucket: str, stage: str | None = None) -> list
 
 def sqs_event_from_queue(stack: LocalLake, queue_name: str, max_messages: int = 10) -> dict[str, Any]:
     """Receive real messages (e.g. S3's own notifications) and wrap them as Lambda would."""
-    from cornlake_toolkit.local import _sqs_record
-
     sqs = stack.client("sqs")
     url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=max_messages, AttributeNames=["All"])
     messages = response.get("Messages", [])
-    records = [_sqs_record(m, arn, stack.region) for m in messages]
+    records = [sqs_record(m, arn, stack.region) for m in messages]
     return {"Records": [r for r in records if "s3:TestEvent" not in r["body"]]}
+
+
+def transform_key(key: str, *, contracts: Any = None) -> tuple[Any, Any]:
+    """Run the transform stage on one raw key as its consumer would: (run record, outcome)."""
+    from datetime import UTC, datetime
+
+    from cornlake.messages import S3ObjectRef
+    from cornlake.settings import Settings
+    from cornlake.transform.job import run_request, start_run
+
+    settings = Settings.from_env()
+    ref = S3ObjectRef(settings.raw_bucket, key, 0, "", datetime.now(UTC))
+    run = start_run(ref)
+    outcome = run_request(ref, run, settings, contracts=contracts)
+    return run, outcome
 
 
 def sample(path: str) -> Path:

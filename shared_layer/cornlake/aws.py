@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 
 def _config() -> Config:
@@ -46,6 +47,10 @@ def glue(session: boto3.session.Session | None = None) -> GlueClient:
 
 def sns(session: boto3.session.Session | None = None) -> SNSClient:
     return client("sns", session)  # type: ignore[no-any-return]
+
+
+def sqs(session: boto3.session.Session | None = None) -> SQSClient:
+    return client("sqs", session)  # type: ignore[no-any-return]
 
 
 def reset_clients() -> None:

@@ -1,32 +1,36 @@
 """Dataset contracts: the single source of truth every stage reads.
 
 One YAML file per dataset at ``datasets/<source>/<dataset>.yaml``. Loading validates the
-whole file and fails with the file, the field and what was expected. docs/CONTRACTS.md
-documents every field; ``datasets/`` holds the examples.
+whole file and fails with the file, the line, the field and what was expected.
+docs/CONTRACTS.md documents every field; ``datasets/`` holds the examples. One broken
+contract does not hide the others: the registry keeps its error and answers with it only
+when that dataset is asked for.
 """
 
 from __future__ import annotations
 
 import os
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cornlake.datatypes import DataType, TypeSyntaxError, parse_type
 from cornlake.errors import ContractError, UnknownDatasetError, UnsafeNameError
-from cornlake.keys import validate_name
+from cornlake.keys import PARTITION_FORMATS, validate_name
+from cornlake.settings import DATASETS_DIR_ENV
 
-FORMATS = ("jsonl", "json_array", "csv", "parquet")
+FORMATS = ("jsonl", "json_array", "csv", "parquet")  # each is one class in cornlake.transform.formats
 COMPRESSIONS = ("auto", "none", "gzip", "zstd")
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
-GRANULARITIES = ("day", "month", "hour")
+GRANULARITIES = tuple(PARTITION_FORMATS)
 EVOLUTION = ("discard", "freeze", "evolve")
-CHECKS = ("not_null", "unique", "accepted_values", "range", "row_count")
+CHECKS = ("not_null", "unique", "accepted_values", "range", "row_count")  # cornlake.quality.rules
 SEVERITIES = ("error", "warn")
-DATASETS_DIR_ENV = "CORNLAKE_DATASETS_DIR"
+LINEAGE_COLUMN = "_ingest_id"  # every curated row carries the ingest id of the raw object it came from
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,20 @@ class Partitioning:
     column: str = ""
     granularity: str = "day"
     name: str = "ingest_date"
+
+    @property
+    def value_format(self) -> str:
+        """The strftime format of this partitioning's values."""
+        return PARTITION_FORMATS[self.granularity]
+
+    def value(self, row: dict[str, Any], ingest_date: date) -> str | None:
+        """The partition value of one typed row (None when its partition column is null)."""
+        if self.by == "ingest_date":
+            return ingest_date.isoformat()
+        moment = row.get(self.column)
+        if not isinstance(moment, date | datetime):
+            return None
+        return moment.strftime(self.value_format)
 
 
 @dataclass(frozen=True)
@@ -112,74 +130,91 @@ class Contract:
 
 
 class _Fields:
-    """Typed access to one mapping of a contract file, raising ContractError on misuse."""
+    """Typed access to one mapping of a contract file, raising ContractError (with the line) on misuse."""
 
-    def __init__(self, data: Any, path: str, prefix: str) -> None:
+    def __init__(self, data: Any, path: str, prefix: str, *, line: int = 0) -> None:
         if not isinstance(data, dict):
-            raise ContractError(path, prefix or "(file)", "a mapping", type(data).__name__)
+            raise ContractError(path, prefix or "(file)", "a mapping", type(data).__name__, line=line)
         self.data, self.path, self.prefix = data, path, prefix
+        self.line = getattr(data, "line", line)
 
     def where(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
+
+    def line_of(self, name: str) -> int:
+        return int(getattr(self.data, "key_lines", {}).get(name, self.line))
+
+    def fail(self, name: str, expected: str, got: Any = None, *, hint: str = "") -> ContractError:
+        return ContractError(self.path, self.where(name), expected, got, line=self.line_of(name), hint=hint)
+
+    def nested(self, name: str, *, default: Any = None) -> _Fields:
+        value = self.data.get(name)
+        return _Fields(
+            default if value is None else value, self.path, self.where(name), line=self.line_of(name)
+        )
 
     def get(
         self, name: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False
     ) -> Any:
         if name not in self.data or self.data[name] is None:
             if required:
-                raise ContractError(self.path, self.where(name), "a value (the field is required)")
+                raise self.fail(name, "a value (the field is required)")
             return default
         value = self.data[name]
         if isinstance(value, bool) and kind in (int, float, (int, float)):
-            raise ContractError(self.path, self.where(name), "a number", value)
+            raise self.fail(name, "a number", value)
         if not isinstance(value, kind):
             expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise ContractError(self.path, self.where(name), f"a {expected}", value)
+            raise self.fail(name, f"a {expected}", value)
         return value
 
-    def choice(self, name: str, options: Iterable[str], default: str) -> str:
-        value = self.get(name, str, default)
+    def choice(self, name: str, options: Iterable[str], default: str | None = None) -> str:
+        value = self.get(name, str, default, required=default is None)
         options = tuple(options)
         if value not in options:
-            raise ContractError(self.path, self.where(name), f"one of {', '.join(options)}", value)
+            raise self.fail(name, f"one of {', '.join(options)}", value)
         return str(value)
 
+    def name(self, key: str, kind: str, *, default: str | None = None) -> str:
+        value = self.get(key, str, default, required=default is None)
+        try:
+            return validate_name(kind, value)
+        except UnsafeNameError as err:
+            raise self.fail(key, err.rule, value) from None
+
     def unknown(self, allowed: set[str]) -> None:
-        extra = sorted(set(self.data) - allowed)
-        if extra:
-            raise ContractError(
-                self.path, self.where(extra[0]), f"one of the known fields {sorted(allowed)}", extra[0]
+        extra = sorted(set(self.data) - allowed, key=str)
+        if not extra:
+            return
+        key = str(extra[0])
+        hint = ""
+        if any(ch in key for ch in "()<>,"):
+            hint = (
+                "inside {...} YAML splits at every comma: quote the value, for example type: 'decimal(12,2)'"
             )
+        raise self.fail(key, f"one of the known fields {sorted(allowed)}", key, hint=hint)
 
 
-def _name(fields: _Fields, key: str, kind: str) -> str:
-    value = fields.get(key, str, required=True)
-    try:
-        return validate_name(kind, value)
-    except UnsafeNameError as err:
-        raise ContractError(fields.path, fields.where(key), err.message.split(": ", 1)[1], value) from None
+_FORMAT_FIELDS = {
+    "type",
+    "compression",
+    "encoding",
+    "delimiter",
+    "quote",
+    "header",
+    "decimal",
+    "thousands",
+    "null_values",
+    "date_format",
+    "timestamp_formats",
+    "timezone",
+}
 
 
-def _parse_format(data: Any, path: str) -> FormatSpec:
-    f = _Fields(data, path, "format")
-    f.unknown(
-        {
-            "type",
-            "compression",
-            "encoding",
-            "delimiter",
-            "quote",
-            "header",
-            "decimal",
-            "thousands",
-            "null_values",
-            "date_format",
-            "timestamp_formats",
-            "timezone",
-        }
-    )
+def _parse_format(f: _Fields) -> FormatSpec:
+    f.unknown(_FORMAT_FIELDS)
     spec = FormatSpec(
-        type=f.choice("type", FORMATS, ""),
+        type=f.choice("type", FORMATS),
         compression=f.choice("compression", COMPRESSIONS, "auto"),
         encoding=f.choice("encoding", ENCODINGS, "utf-8"),
         delimiter=f.get("delimiter", str, ","),
@@ -193,53 +228,51 @@ def _parse_format(data: Any, path: str) -> FormatSpec:
         timezone=f.get("timezone", str, "UTC"),
     )
     if len(spec.delimiter) != 1:
-        raise ContractError(path, "format.delimiter", "a single character", spec.delimiter)
+        raise f.fail("delimiter", "a single character", spec.delimiter)
+    if len(spec.quote) != 1:
+        raise f.fail("quote", "a single character", spec.quote)
     if spec.thousands and spec.thousands == spec.decimal:
-        raise ContractError(
-            path, "format.thousands", "a character other than the decimal mark", spec.thousands
-        )
+        raise f.fail("thousands", "a character other than the decimal mark", spec.thousands)
     try:
         zoneinfo.ZoneInfo(spec.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ContractError(
-            path, "format.timezone", "an IANA time zone such as America/Sao_Paulo", spec.timezone
-        ) from None
+        raise f.fail("timezone", "an IANA time zone such as America/Sao_Paulo", spec.timezone) from None
     return spec
 
 
-def _parse_columns(data: Any, path: str) -> tuple[Column, ...]:
+def _parse_column(c: _Fields) -> Column:
+    c.unknown({"name", "type", "nullable", "description", "pii", "source_name"})
+    name = c.name("name", "column")
+    try:
+        dtype = parse_type(c.get("type", str, required=True))
+    except TypeSyntaxError as err:
+        raise c.fail("type", str(err), c.data.get("type")) from None
+    return Column(
+        name,
+        dtype,
+        c.get("nullable", bool, True),
+        c.get("description", str, ""),
+        c.get("pii", bool, False),
+        c.get("source_name", str, ""),
+    )
+
+
+def _parse_columns(top: _Fields) -> tuple[Column, ...]:
+    data = top.data.get("columns")
     if not isinstance(data, list) or not data:
-        raise ContractError(path, "columns", "a non-empty list of columns", data)
-    columns: list[Column] = []
-    for i, item in enumerate(data):
-        c = _Fields(item, path, f"columns[{i}]")
-        c.unknown({"name", "type", "nullable", "description", "pii", "source_name"})
-        name = _name(c, "name", "column")
-        try:
-            dtype = parse_type(c.get("type", str, required=True))
-        except TypeSyntaxError as err:
-            raise ContractError(path, c.where("type"), str(err), item.get("type")) from None
-        columns.append(
-            Column(
-                name,
-                dtype,
-                c.get("nullable", bool, True),
-                c.get("description", str, ""),
-                c.get("pii", bool, False),
-                c.get("source_name", str, ""),
-            )
-        )
+        raise top.fail("columns", "a non-empty list of columns", data)
+    columns = tuple(
+        _parse_column(_Fields(item, top.path, f"columns[{i}]", line=top.line_of("columns")))
+        for i, item in enumerate(data)
+    )
     names = [c.name for c in columns]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ContractError(path, "columns", "unique column names", duplicated[0])
-    return tuple(columns)
+        raise top.fail("columns", "unique column names", duplicated[0])
+    return columns
 
 
-def _parse_partitioning(data: Any, path: str, columns: tuple[Column, ...]) -> Partitioning:
-    if data is None:
-        return Partitioning()
-    p = _Fields(data, path, "partitioning")
+def _parse_partitioning(p: _Fields, columns: tuple[Column, ...]) -> Partitioning:
     p.unknown({"by", "column", "granularity", "name"})
     by = p.choice("by", ("ingest_date", "column"), "ingest_date")
     if by == "ingest_date":
@@ -247,97 +280,131 @@ def _parse_partitioning(data: Any, path: str, columns: tuple[Column, ...]) -> Pa
     column = p.get("column", str, required=True)
     match = [c for c in columns if c.name == column]
     if not match or match[0].type.kind not in ("date", "timestamp"):
-        raise ContractError(path, "partitioning.column", "the name of a date or timestamp column", column)
+        raise p.fail("column", "the name of a date or timestamp column", column)
     granularity = p.choice("granularity", GRANULARITIES, "day")
-    name = p.get("name", str, f"{column}_{granularity}")
+    name = p.name("name", "partition", default=f"{column}_{granularity}")
     if name in {c.name for c in columns}:
-        raise ContractError(path, "partitioning.name", "a name that is not also a column", name)
-    return Partitioning(by, column, granularity, validate_name("partition", name))
+        raise p.fail("name", "a name that is not also a column", name)
+    return Partitioning(by, column, granularity, name)
 
 
-def _parse_quality(data: Any, path: str, columns: tuple[Column, ...]) -> tuple[QualityRule, ...]:
+def _parse_rule(q: _Fields, names: set[str]) -> QualityRule:
+    q.unknown({"check", "column", "columns", "values", "min", "max", "severity"})
+    check = q.choice("check", CHECKS)
+    cols = q.get("columns", list, None) or ([q.get("column", str)] if "column" in q.data else [])
+    for col in cols:
+        if col not in names:
+            raise q.fail("column", f"a column of this contract ({', '.join(sorted(names))})", col)
+    if check != "row_count" and not cols:
+        raise q.fail("column", f"a column for the {check} check")
+    values = q.get("values", list, [])
+    if check == "accepted_values" and not values:
+        raise q.fail("values", "a non-empty list of accepted values")
+    low, high = q.get("min", (int, float)), q.get("max", (int, float))
+    if check in ("range", "row_count") and low is None and high is None:
+        raise q.fail("min", f"min and/or max for the {check} check")
+    return QualityRule(
+        check, tuple(cols), tuple(values), low, high, q.choice("severity", SEVERITIES, "error")
+    )
+
+
+def _parse_quality(top: _Fields, columns: tuple[Column, ...]) -> tuple[QualityRule, ...]:
+    data = top.data.get("quality")
     if data is None:
         return ()
     if not isinstance(data, list):
-        raise ContractError(path, "quality", "a list of rules", data)
+        raise top.fail("quality", "a list of rules", data)
     names = {c.name for c in columns}
-    rules = []
-    for i, item in enumerate(data):
-        q = _Fields(item, path, f"quality[{i}]")
-        q.unknown({"check", "column", "columns", "values", "min", "max", "severity"})
-        check = q.choice("check", CHECKS, "")
-        cols = q.get("columns", list, None) or ([q.get("column", str)] if "column" in item else [])
-        for col in cols:
-            if col not in names:
-                raise ContractError(
-                    path, q.where("column"), f"a column of this contract ({', '.join(sorted(names))})", col
-                )
-        if check != "row_count" and not cols:
-            raise ContractError(path, q.where("column"), f"a column for the {check} check")
-        values = q.get("values", list, [])
-        if check == "accepted_values" and not values:
-            raise ContractError(path, q.where("values"), "a non-empty list of accepted values")
-        low, high = q.get("min", (int, float)), q.get("max", (int, float))
-        if check in ("range", "row_count") and low is None and high is None:
-            raise ContractError(path, q.where("min"), f"min and/or max for the {check} check")
-        rules.append(
-            QualityRule(
-                check, tuple(cols), tuple(values), low, high, q.choice("severity", SEVERITIES, "error")
-            )
-        )
-    return tuple(rules)
+    line = top.line_of("quality")
+    return tuple(
+        _parse_rule(_Fields(item, top.path, f"quality[{i}]", line=line), names) for i, item in enumerate(data)
+    )
+
+
+_TOP_FIELDS = {
+    "source",
+    "dataset",
+    "version",
+    "description",
+    "owner",
+    "format",
+    "columns",
+    "primary_key",
+    "partitioning",
+    "quality",
+    "schema_evolution",
+}
 
 
 def parse_contract(data: Any, path: str) -> Contract:
     """Validate one contract document (already parsed from YAML) into a Contract."""
     top = _Fields(data, path, "")
-    top.unknown(
-        {
-            "source",
-            "dataset",
-            "version",
-            "description",
-            "owner",
-            "format",
-            "columns",
-            "primary_key",
-            "partitioning",
-            "quality",
-            "schema_evolution",
-        }
-    )
-    source = _name(top, "source", "source")
-    dataset = _name(top, "dataset", "dataset")
-    columns = _parse_columns(data.get("columns"), path)
+    top.unknown(_TOP_FIELDS)
+    columns = _parse_columns(top)
     primary_key = tuple(top.get("primary_key", list, []))
     for key in primary_key:
         if key not in {c.name for c in columns}:
-            raise ContractError(path, "primary_key", "names of columns of this contract", key)
-    evolution = _Fields(data.get("schema_evolution") or {}, path, "schema_evolution")
+            raise top.fail("primary_key", "names of columns of this contract", key)
+    top.get("format", dict, required=True)
+    evolution = top.nested("schema_evolution", default={})
     evolution.unknown({"new_columns"})
     return Contract(
-        source=source,
-        dataset=dataset,
+        source=top.name("source", "source"),
+        dataset=top.name("dataset", "dataset"),
         description=top.get("description", str, required=True),
         owner=top.get("owner", str, required=True),
-        format=_parse_format(top.get("format", dict, required=True), path),
+        format=_parse_format(top.nested("format")),
         columns=columns,
         primary_key=primary_key,
-        partitioning=_parse_partitioning(data.get("partitioning"), path, columns),
-        quality=_parse_quality(data.get("quality"), path, columns),
+        partitioning=_parse_partitioning(top.nested("partitioning", default={}), columns),
+        quality=_parse_quality(top, columns),
         new_columns=evolution.choice("new_columns", EVOLUTION, "discard"),
         version=top.get("version", int, 1),
         path=path,
     )
 
 
-def load_contract(path: Path) -> Contract:
+class _LineMapping(dict[Any, Any]):
+    """A YAML mapping that remembers its line and the line of each key (1-based)."""
+
+    line = 0
+    key_lines: dict[str, int]
+
+
+def _yaml_load(text: str) -> Any:
     import yaml  # only when contracts are first read, not on every import of this module
 
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineMapping:
+        result = _LineMapping(loader.construct_mapping(node, deep=True))
+        result.line = node.start_mark.line + 1
+        result.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+        return result
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def load_contract(path: Path) -> Contract:
+    """Load and validate one contract file; its folder and file name give source and dataset."""
+    import yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise ContractError(str(path), "(file)", f"valid YAML ({err})") from None
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ContractError(
+            str(path),
+            "(file)",
+            f"valid YAML ({problem})",
+            line=mark.line + 1 if mark else 0,
+            hint="check the indentation and quoting on that line",
+        ) from None
+    except UnicodeDecodeError as err:
+        raise ContractError(str(path), "(file)", f"UTF-8 text ({err.reason})") from None
     contract = parse_contract(data, str(path))
     expected = (path.parent.name, path.stem)
     if (contract.source, contract.dataset) != expected:
@@ -351,10 +418,16 @@ def load_contract(path: Path) -> Contract:
 
 
 class ContractRegistry:
-    """All contracts of one datasets directory, looked up by (source, dataset)."""
+    """All contracts of one datasets directory, looked up by (source, dataset).
 
-    def __init__(self, contracts: Iterable[Contract]) -> None:
+    A contract that fails to load is kept as its error: asking for that dataset raises it,
+    every other dataset keeps working."""
+
+    def __init__(
+        self, contracts: Iterable[Contract], broken: dict[tuple[str, str], ContractError] | None = None
+    ):
         self._by_key: dict[tuple[str, str], Contract] = {}
+        self.broken: dict[tuple[str, str], ContractError] = dict(broken or {})
         tables: dict[str, Contract] = {}
         for contract in contracts:
             other = tables.get(contract.table_name)
@@ -372,20 +445,32 @@ class ContractRegistry:
     def from_directory(cls, root: Path) -> ContractRegistry:
         if not root.is_dir():
             raise ContractError(str(root), "(directory)", "a directory of <source>/<dataset>.yaml files")
-        return cls(load_contract(p) for p in sorted(root.glob("*/*.yaml")))
+        loaded, broken = [], {}
+        for path in sorted(root.glob("*/*.yaml")):
+            try:
+                loaded.append(load_contract(path))
+            except ContractError as err:
+                broken[(path.parent.name, path.stem)] = err
+        return cls(loaded, broken)
 
     def get(self, source: str, dataset: str) -> Contract:
         validate_name("source", source)
         validate_name("dataset", dataset)
-        try:
-            return self._by_key[(source, dataset)]
-        except KeyError:
-            raise UnknownDatasetError(source, dataset, self.names()) from None
+        contract = self._by_key.get((source, dataset))
+        if contract is not None:
+            return contract
+        if (source, dataset) in self.broken:
+            raise self.broken[(source, dataset)]
+        raise UnknownDatasetError(source, dataset, self.names())
+
+    def knows(self, source: str, dataset: str) -> bool:
+        """Whether the dataset has a contract file at all (loading or broken)."""
+        return (source, dataset) in self._by_key or (source, dataset) in self.broken
 
     def names(self) -> list[str]:
         return [f"{s}/{d}" for s, d in sorted(self._by_key)]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Contract]:
         return iter(self._by_key[k] for k in sorted(self._by_key))
 
     def __len__(self) -> int:
@@ -401,10 +486,36 @@ def default_datasets_dir() -> Path:
 
 
 @cache
-def _registry_for(root: str) -> ContractRegistry:
+def _registry_for(root: str, fingerprint: tuple[tuple[str, int, int], ...]) -> ContractRegistry:
     return ContractRegistry.from_directory(Path(root))
 
 
+_fingerprints: dict[str, tuple[tuple[str, int, int], ...]] = {}
+
+
+def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the contract files of ``root`` are now: (name, size, mtime) of each."""
+    return tuple(
+        (p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(root.glob("*/*.yaml"))
+    )
+
+
 def registry(root: Path | None = None) -> ContractRegistry:
-    """The contracts, loaded once per process (per cold start) and cached."""
-    return _registry_for(str(root or default_datasets_dir()))
+    """The contracts, loaded once per process (per cold start) and cached.
+
+    The layer's contracts never change while a function runs; a developer's do, so
+    ``refresh()`` (which the local runtime calls) reloads them when the files changed."""
+    folder = str(root or default_datasets_dir())
+    if folder not in _fingerprints:
+        _fingerprints[folder] = fingerprint(Path(folder)) if Path(folder).is_dir() else ()
+    return _registry_for(folder, _fingerprints[folder])
+
+
+def refresh(root: Path | None = None) -> bool:
+    """Look at the contract files again; True when they changed since they were loaded."""
+    folder = str(root or default_datasets_dir())
+    now = fingerprint(Path(folder)) if Path(folder).is_dir() else ()
+    changed = _fingerprints.get(folder) not in (None, now)
+    _fingerprints[folder] = now
+    return changed

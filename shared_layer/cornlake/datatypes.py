@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cornlake.keys import NAME_RE
+
 SCALARS = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
 _DECIMAL_RE = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
-_FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 class TypeSyntaxError(ValueError):
@@ -98,7 +99,7 @@ def _parse(text: str, pos: int) -> tuple[DataType, int]:
         fields = []
         for part in _split_top(text[pos + 7 : close]):
             name, sep, type_text = part.partition(":")
-            if not sep or not _FIELD_NAME_RE.match(name):
+            if not sep or not NAME_RE.match(name):
                 raise TypeSyntaxError(f"bad struct field {part!r}: expected name:type")
             fields.append((name, parse_type(type_text)))
         return DataType("struct", fields=tuple(fields)), close + 1

@@ -1,9 +1,17 @@
 """CornLake's exception tree: one root, terminal vs transient, messages that say what to do.
 
 Every error carries an HTTP-ish ``status``, a stable machine ``code``, a human ``message``
-and a ``hint`` telling the user what to do next. Terminal errors are about the input and
-must never be retried; transient errors are about the environment and are retried by the
-event source (SQS redelivery, then the DLQ).
+and a ``hint`` telling the user what to do next. Constructors take structured fields and
+build the message, so the same fault always reads the same way.
+
+The two branches decide what happens to the work that raised them, everywhere:
+
+* ``TerminalError``: the input itself is wrong; retrying cannot help. A consumer records it
+  (run record, log, metric) and acknowledges the message; the API answers 4xx.
+* ``TransientError``: the environment failed (throttling, a timeout, a conflicting writer).
+  A consumer reports the message as a batch item failure, so SQS retries it and, after
+  ``maxReceiveCount`` tries, moves it to the dead-letter queue. Any exception that is not a
+  CornLakeError is treated the same way.
 """
 
 from __future__ import annotations
@@ -16,11 +24,16 @@ class CornLakeError(Exception):
 
     status = 500
     code = "internal_error"
+    exit_code = 1  # what the CLI exits with
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    @property
+    def retryable(self) -> bool:
+        return not isinstance(self, TerminalError)
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, "hint": self.hint}
@@ -31,13 +44,27 @@ class TerminalError(CornLakeError):
 
     status = 400
     code = "bad_request"
+    exit_code = 2
 
 
 class TransientError(CornLakeError):
-    """The environment failed (throttling, a timeout): the event is retried."""
+    """The environment failed (throttling, a timeout, a conflicting writer): the work is retried."""
 
     status = 503
     code = "unavailable"
+
+
+class ConflictError(TransientError):
+    """Another writer changed what this one read; retrying reads it again."""
+
+    status = 409
+    code = "conflict"
+
+    def __init__(self, what: str, detail: str = "") -> None:
+        super().__init__(
+            f"{what} was changed by a concurrent writer" + (f" ({detail})" if detail else ""),
+            hint="retried automatically; if it persists, look for a stuck writer",
+        )
 
 
 class ConfigError(TerminalError):
@@ -52,15 +79,19 @@ class ContractError(TerminalError):
 
     code = "invalid_contract"
 
-    def __init__(self, path: str, field: str, expected: str, got: Any = None) -> None:
+    def __init__(
+        self, path: str, field: str, expected: str, got: Any = None, *, line: int = 0, hint: str = ""
+    ) -> None:
         got_text = "" if got is None else f", got {got!r}"
+        where = f"{path}:{line}" if line else path
         super().__init__(
-            f"{path}: field '{field}' is invalid: expected {expected}{got_text}",
-            hint=f"fix '{field}' in {path}; docs/CONTRACTS.md lists every field",
+            f"{where}: field '{field}' is invalid: expected {expected}{got_text}",
+            hint=hint or f"fix '{field}' in {path}; docs/CONTRACTS.md lists every field",
         )
         self.path = path
         self.field = field
         self.expected = expected
+        self.line = line
 
 
 class UnsafeNameError(TerminalError):
@@ -73,20 +104,34 @@ class UnsafeNameError(TerminalError):
         )
         self.kind = kind
         self.value = value
+        self.rule = rule
 
 
 class UnknownDatasetError(TerminalError):
     status = 404
     code = "unknown_dataset"
 
-    def __init__(self, source: str, dataset: str, known: list[str]) -> None:
+    def __init__(self, source: str, dataset: str, known: list[str], *, broken: str = "") -> None:
         listed = ", ".join(known[:20]) or "none"
-        super().__init__(
-            f"no contract for source={source!r} dataset={dataset!r}",
-            hint=f"add datasets/{source}/{dataset}.yaml and redeploy; known datasets: {listed}",
-        )
+        if broken:
+            hint = f"its contract does not load: {broken}"
+        else:
+            hint = f"add datasets/{source}/{dataset}.yaml and redeploy; known datasets: {listed}"
+        super().__init__(f"no contract for source={source!r} dataset={dataset!r}", hint=hint)
         self.source = source
         self.dataset = dataset
+
+
+class MalformedMessageError(TerminalError):
+    """A queue message CornLake cannot read (not one of the shapes the stage consumes)."""
+
+    code = "malformed_message"
+
+    def __init__(self, stage: str, detail: str) -> None:
+        super().__init__(
+            f"the {stage} stage cannot read this message: {detail}",
+            hint="only S3 notifications and CornLake's own messages belong on this queue",
+        )
 
 
 class EmptyBodyError(TerminalError):

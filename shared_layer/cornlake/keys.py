@@ -32,6 +32,8 @@ FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 FILE_RULE = "1-200 characters: letters, digits, '.', '_' and '-', starting with a letter or digit"
 INGEST_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}$")
 PARTITION_VALUE_RE = re.compile(r"^[0-9A-Za-z_:.-]{1,64}$")
+# The text of a date partition's value, by granularity (strftime; DuckDB's strftime reads it too).
+PARTITION_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "hour": "%Y-%m-%d-%H"}
 
 REJECTED_PREFIX = "_rejected"
 

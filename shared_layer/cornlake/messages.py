@@ -1,18 +1,57 @@
-"""The message the transform publishes when a raw object has become curated data.
+"""The typed messages that travel between CornLake's stages, and the one place they are parsed.
 
-One message per raw object ("a batch"), fanned out by SNS to the catalog and quality
-queues. It lists the curated objects and their partitions so consumers never list S3.
+* ``S3ObjectRef``: an S3 ``ObjectCreated`` notification, delivered through SQS, naming one
+  object (landing → copy, raw → transform). S3's ``s3:TestEvent`` holds none.
+* ``ByteRange``: one byte range of a raw object too big for one invocation, put back on the
+  transform queue by the transform itself.
+* ``CuratedBatch``: what the transform publishes when a raw object has become curated data,
+  fanned out by SNS to the catalog and quality queues. It lists the curated objects and
+  their partitions so consumers never list S3.
+
+A body that is none of these raises MalformedMessageError (terminal: recorded, not retried).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from cornlake.runs import RunRecord
+from cornlake.errors import MalformedMessageError
+from cornlake.keys import decode_event_key
 
-EVOLVED_COMMENT = "Added by schema evolution (new field in the source, kept as text)"
+RANGE_MESSAGE_KEY = "cornlake_range"
+
+
+@dataclass(frozen=True)
+class S3ObjectRef:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    event_time: datetime
+    principal: str = ""
+    version_id: str = ""
+    event_name: str = ""
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    bucket: str
+    key: str
+    start: int
+    end: int  # exclusive
+    part: int
+    parts: int
+    parent_run_id: str
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def to_message(self) -> str:
+        return json.dumps({RANGE_MESSAGE_KEY: asdict(self)})
 
 
 @dataclass(frozen=True)
@@ -35,16 +74,6 @@ class CuratedBatch:
     rows_quarantined: int = 0
     added_columns: tuple[str, ...] = ()  # new string columns from schema evolution (new_columns: evolve)
 
-    def run_record(self, stage: str) -> RunRecord:
-        """A run record for a stage that consumes this batch (catalog, quality)."""
-        return RunRecord(
-            stage=stage,
-            source=self.source,
-            dataset=self.dataset,
-            input_key=self.raw_key,
-            rows_in=self.rows_out,
-        )
-
     @property
     def rows_out(self) -> int:
         return sum(o.rows for o in self.objects)
@@ -52,13 +81,79 @@ class CuratedBatch:
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
-    @classmethod
-    def from_json(cls, text: str) -> CuratedBatch:
-        data: dict[str, Any] = json.loads(text)
-        if "Message" in data and "TopicArn" in data:  # SNS envelope without raw delivery
-            data = json.loads(data["Message"])
+
+def _json(body: str, stage: str) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, RecursionError, TypeError) as err:
+        raise MalformedMessageError(stage, f"not JSON ({err})") from None
+
+
+def _s3_refs(document: dict[str, Any], stage: str) -> list[S3ObjectRef]:
+    from aws_lambda_powertools.utilities.data_classes import S3Event
+
+    refs = []
+    try:
+        for item in S3Event(document).records:
+            obj = item.s3.get_object
+            when = item.event_time
+            refs.append(
+                S3ObjectRef(
+                    bucket=item.s3.bucket.name,
+                    key=decode_event_key(obj.key),
+                    size=int(obj.size or 0),
+                    etag=obj.etag or "",
+                    event_time=datetime.fromisoformat(when.replace("Z", "+00:00"))
+                    if when
+                    else datetime.now(UTC),
+                    principal=item.user_identity.principal_id if "userIdentity" in item.raw_event else "",
+                    version_id=obj.version_id or "",
+                    event_name=item.event_name or "",
+                )
+            )
+    except (KeyError, TypeError, ValueError) as err:
+        raise MalformedMessageError(stage, f"not an S3 event notification ({err!r})") from None
+    return refs
+
+
+def parse_s3_event(body: str, stage: str = "ingest_s3_copy") -> list[S3ObjectRef]:
+    """The objects an SQS message's S3 event names; empty for S3's test event."""
+    document = _json(body, stage)
+    if not isinstance(document, dict):
+        raise MalformedMessageError(stage, "expected a JSON object")
+    if document.get("Event") == "s3:TestEvent":
+        return []
+    if "Records" not in document:
+        raise MalformedMessageError(stage, "no 'Records': not an S3 event notification")
+    return _s3_refs(document, stage)
+
+
+TransformRequest = S3ObjectRef | ByteRange
+
+
+def parse_transform_request(body: str) -> list[TransformRequest]:
+    """A transform queue message: an S3 notification for raw objects, or one byte range."""
+    document = _json(body, "transform")
+    if isinstance(document, dict) and RANGE_MESSAGE_KEY in document:
+        try:
+            return [ByteRange(**document[RANGE_MESSAGE_KEY])]
+        except TypeError as err:
+            raise MalformedMessageError("transform", f"a byte range with the wrong fields ({err})") from None
+    return list(parse_s3_event(body, "transform"))
+
+
+def parse_curated_batch(body: str, stage: str = "catalog") -> list[CuratedBatch]:
+    """A curated batch, raw (RawMessageDelivery) or still in its SNS envelope."""
+    data = _json(body, stage)
+    if isinstance(data, dict) and "Message" in data and "TopicArn" in data:
+        data = _json(data["Message"], stage)
+    if not isinstance(data, dict):
+        raise MalformedMessageError(stage, "expected a curated batch (a JSON object)")
+    try:
         objects = tuple(
             CuratedObject(o["key"], dict(o["partition"]), int(o["rows"])) for o in data.pop("objects", [])
         )
         added = tuple(data.pop("added_columns", ()))
-        return cls(objects=objects, added_columns=added, **data)
+        return [CuratedBatch(objects=objects, added_columns=added, **data)]
+    except (KeyError, TypeError, ValueError) as err:
+        raise MalformedMessageError(stage, f"not a curated batch ({err!r})") from None

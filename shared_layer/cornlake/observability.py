@@ -1,7 +1,9 @@
 """Logger, metrics and tracer, created once; every handler uses the same ones.
 
 Log with keyword fields (``logger.info("landed", extra={...})``), never f-strings, and
-keep data payloads out of logs and traces.
+keep data payloads out of logs and traces. Every handler stacks the decorators in the same
+order: ``logger.inject_lambda_context``, then ``tracer.capture_lambda_handler`` (where the
+function traces), then ``metrics.log_metrics``.
 
 The tracer is created on first use: importing the X-Ray SDK costs about 110 ms, which the
 byte-landing functions (ingest API, landing copy) cannot afford on a cold start. They rely
@@ -15,15 +17,19 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-logger = Logger(service="cornlake")
-metrics = Metrics(namespace="CornLake", service="cornlake")
+from cornlake.settings import metrics_namespace
+
+SERVICE = "cornlake"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
 
 
 def __getattr__(name: str) -> Any:
     if name == "tracer":
         from aws_lambda_powertools import Tracer
 
-        created = Tracer(service="cornlake")
+        created = Tracer(service=SERVICE)
         globals()["tracer"] = created
         return created
     raise AttributeError(name)

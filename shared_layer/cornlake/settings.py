@@ -14,6 +14,9 @@ from typing import ClassVar
 from cornlake.errors import ConfigError
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+DEFAULT_METRICS_NAMESPACE = "CornLake"
+METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"  # powertools reads it too
+DATASETS_DIR_ENV = "CORNLAKE_DATASETS_DIR"  # contracts from a folder instead of the layer's copy
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,9 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     transform_queue_url: str = ""
     split_bytes: int = 2 * 1024**3
-    engine_memory_mb: int = 0  # the transform's DuckDB working memory; 0 = cornlake.stage's default
+    engine_memory_mb: int = 0  # the transform's DuckDB working memory; 0 = cornlake.transform's default
     target_file_mb: int = 128  # curated Parquet files roll over at about this size
-    metrics_namespace: str = "CornLake"
+    metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
 
     ENV: ClassVar[dict[str, str]] = {
         "landing_bucket": "LANDING_BUCKET",
@@ -47,7 +50,7 @@ class Settings:
         "split_bytes": "TRANSFORM_SPLIT_BYTES",
         "engine_memory_mb": "TRANSFORM_ENGINE_MEMORY_MB",
         "target_file_mb": "TRANSFORM_TARGET_FILE_MB",
-        "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
+        "metrics_namespace": METRICS_NAMESPACE_ENV,
     }
 
     @classmethod
@@ -56,18 +59,8 @@ class Settings:
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = os.environ.get(cls.ENV[f.name], "")
-            if not raw:
-                continue
-            if f.type == "int":
-                try:
-                    values[f.name] = int(raw)
-                except ValueError:
-                    raise ConfigError(
-                        f"{cls.ENV[f.name]}={raw!r} is not an integer",
-                        hint="set it to a whole number of bytes",
-                    ) from None
-            else:
-                values[f.name] = raw
+            if raw:
+                values[f.name] = _integer(cls.ENV[f.name], raw) if f.type == "int" else raw
         missing = [cls.ENV[name] for name in required if not values.get(name)]
         if missing:
             raise ConfigError(
@@ -76,8 +69,23 @@ class Settings:
             )
         return cls(**values)  # type: ignore[arg-type]
 
+    @property
+    def target_file_bytes(self) -> int:
+        return self.target_file_mb * 1024 * 1024
+
+
+def _integer(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer", hint="set it to a whole number") from None
+
 
 @cache
 def settings_for(*required: str) -> Settings:
     """Settings for one function, cached for the life of the execution environment."""
     return Settings.from_env(*required)
+
+
+def metrics_namespace() -> str:
+    return os.environ.get(METRICS_NAMESPACE_ENV) or DEFAULT_METRICS_NAMESPACE

@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 
-from cornlake import transform
+from cornlake.transform import job
 from cornlake_toolkit import cli, target
 from cornlake_toolkit.local import LocalLake
 from cornlake_toolkit.samples import vendas_csv
@@ -119,7 +119,7 @@ def test_a_poison_message_is_retried_then_moved_to_the_dlq(fresh: LocalLake) -> 
     s3, sqs = fresh.client("s3"), fresh.client("sqs")
     poison = "source=ref/dataset=lojas/ingest_date=2026-11-20/20261120T120000Z-00000000dead-lojas.json"
     fine = "source=ref/dataset=lojas/ingest_date=2026-11-20/20261120T120000Z-00000000beef-lojas.json"
-    real = transform.transform_object
+    real = job.transform_object
     attempts: list[str] = []
 
     def fail_poison(s3_client: Any, contract: Any, **kwargs: Any) -> Any:
@@ -128,7 +128,7 @@ def test_a_poison_message_is_retried_then_moved_to_the_dlq(fresh: LocalLake) -> 
             raise ConnectionResetError("connection reset by peer")
         return real(s3_client, contract, **kwargs)
 
-    with mock.patch.object(transform, "transform_object", side_effect=fail_poison):
+    with mock.patch.object(job, "transform_object", side_effect=fail_poison):
         for key in (poison, fine):
             s3.put_object(
                 Bucket=names["raw_bucket"], Key=key, Body=sample("ref/samples/lojas.json").read_bytes()
@@ -145,8 +145,8 @@ def test_a_poison_message_is_retried_then_moved_to_the_dlq(fresh: LocalLake) -> 
 def test_cli_verbs_against_the_local_lake(
     fresh: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target.write_local_state(fresh.describe(), tmp_path / "local.json")
-    monkeypatch.setattr(target, "STATE_FILE", tmp_path / "local.json")
+    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
+    target.write_local_state(fresh.describe())
     assert (
         cli.main(["ingest", str(sample("ref/samples/lojas.json")), "--source", "ref", "--dataset", "lojas"])
         == 0
@@ -160,7 +160,7 @@ def test_cli_verbs_against_the_local_lake(
     assert cli.main(["query", "SELECT count(*) AS lojas FROM ref_lojas", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"lojas": 12}]
     assert cli.main(["runs", "--format", "csv"]) == 0
-    assert "transform,succeeded,ref,lojas,12,12,0" in capsys.readouterr().out
+    assert "transform,succeeded,ref/lojas,12,12,0" in capsys.readouterr().out
     assert cli.main(["describe", "erp/vendas"]) == 0
     assert "decimal(14,2)" in capsys.readouterr().out
     assert (
@@ -176,8 +176,8 @@ def test_reprocess_replays_raw_objects_without_duplicating_rows(
     from datetime import UTC, datetime
 
     names = fresh.describe()
-    target.write_local_state(names, tmp_path / "local.json")
-    monkeypatch.setattr(target, "STATE_FILE", tmp_path / "local.json")
+    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
+    target.write_local_state(names)
     assert (
         cli.main(["ingest", str(sample("ref/samples/lojas.json")), "--source", "ref", "--dataset", "lojas"])
         == 0

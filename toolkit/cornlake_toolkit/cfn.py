@@ -15,12 +15,10 @@ from typing import Any
 
 import yaml
 
+from cornlake_toolkit.errors import TemplateError
+
 _SHORT_TAGS = {"Ref": "Ref", "Condition": "Condition"}
 _SUB_RE = re.compile(r"\$\{([^}!][^}]*)\}")
-
-
-class TemplateError(ValueError):
-    pass
 
 
 class _Loader(yaml.SafeLoader):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import sys
 import time
 
-from cornlake_toolkit.cli import post_records, print_table, run_sql
+from cornlake_toolkit.client import post_records, run_sql
 from cornlake_toolkit.local import ROOT, LocalLake
+from cornlake_toolkit.output import write_rows
+from cornlake_toolkit.sql import QueryResult
 from cornlake_toolkit.target import Target
 
 SAMPLES = ROOT / "datasets"
@@ -39,6 +41,10 @@ WHERE stage = 'transform'
 GROUP BY 1
 ORDER BY 1
 """
+
+
+def print_table(result: QueryResult) -> None:
+    write_rows(result.columns, result.rows, footer=f"({len(result.rows)} rows, {result.engine})")
 
 
 def _step(text: str) -> None:

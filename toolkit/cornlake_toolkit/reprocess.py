@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cornlake import keys
+from cornlake_toolkit.errors import ToolkitError, UsageError
 
 
 def raw_keys(
@@ -49,7 +50,7 @@ def reprocess(
 ) -> int:
     """Queue every raw object of the dataset ingested between ``first`` and ``last``; return how many."""
     if last < first:
-        raise ValueError(f"--to {last} is before --from {first}")
+        raise UsageError(f"--to {last} is before --from {first}", hint="give the first ingest date first")
     url = queue if queue.startswith("http") else sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     objects = raw_keys(s3, raw_bucket, source=source, dataset=dataset, first=first, last=last)
     for start in range(0, len(objects), 10):
@@ -59,7 +60,8 @@ def reprocess(
         ]
         failed = sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])
         if failed:
-            raise RuntimeError(
-                f"the transform queue refused {len(failed)} messages: {failed[0].get('Message')}"
+            raise ToolkitError(
+                f"the transform queue refused {len(failed)} messages: {failed[0].get('Message')}",
+                hint="run the same reprocess again: it is idempotent",
             )
     return len(objects)

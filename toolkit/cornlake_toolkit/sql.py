@@ -20,11 +20,10 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from cornlake.sqlquote import ident as _quote
+from cornlake_toolkit.errors import QueryError
+
 ATHENA_DIALECT = "athena"
-
-
-class QueryError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -33,14 +32,11 @@ class QueryResult:
     rows: list[tuple[Any, ...]]
     engine: str
     executed_sql: str
+    notes: tuple[str, ...] = ()  # for people: e.g. a table that has no data yet
 
 
 def duckdb_type(glue_type: str) -> str:
     return exp.DataType.build(glue_type, dialect="hive").sql("duckdb")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class LocalSqlEngine:
@@ -49,6 +45,7 @@ class LocalSqlEngine:
     def __init__(self, glue: Any, s3: Any, default_database: str) -> None:
         self.glue, self.s3, self.default_database = glue, s3, default_database
         self._scratch = Path(tempfile.mkdtemp(prefix="cornlake-sql-"))
+        self.notes: list[str] = []
 
     def close(self) -> None:
         shutil.rmtree(self._scratch, ignore_errors=True)
@@ -63,7 +60,9 @@ class LocalSqlEngine:
         try:
             tree = sqlglot.parse_one(sql, read=ATHENA_DIALECT)
         except sqlglot.errors.ParseError as err:
-            raise QueryError(f"not valid Athena SQL: {err}") from None
+            raise QueryError(
+                f"not valid Athena SQL: {err}", hint="check the SQL near the position shown"
+            ) from None
         ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
@@ -83,26 +82,50 @@ class LocalSqlEngine:
         except duckdb.Error as err:
             raise QueryError(f"{err}\n(ran on DuckDB as: {executed})") from None
         columns = [d[0] for d in cursor.description or []]
-        return QueryResult(columns, rows, "duckdb (local)", executed)
+        return QueryResult(columns, rows, "duckdb (local)", executed, tuple(self.notes))
+
+    def _table(self, database: str, name: str) -> tuple[dict[str, Any], bool]:
+        """The Glue table and True; for a dataset whose first batch is not cataloged yet, the
+        table its contract describes and False."""
+        try:
+            return dict(self.glue.get_table(DatabaseName=database, Name=name)["Table"]), True
+        except self.glue.exceptions.EntityNotFoundException:
+            pass
+        from cornlake.catalog.tables import table_input
+        from cornlake.contracts import registry
+
+        contract = next((c for c in registry() if c.table_name == name), None)
+        if contract is not None and database == self.default_database:
+            self.notes.append(
+                f"{database}.{name} has no data yet: its first batch is still on its way or was never sent "
+                f"(follow one with `cornlake ingest FILE --wait`)"
+            )
+            return table_input(contract, "no-data-yet"), False
+        try:
+            listed = self.glue.get_tables(DatabaseName=database).get("TableList", [])
+        except self.glue.exceptions.EntityNotFoundException:
+            listed = []
+        tables = sorted(t["Name"] for t in listed)
+        raise QueryError(
+            f"table {database}.{name} is not in the catalog",
+            hint=f"tables in {database}: {', '.join(tables) or 'none yet'}; "
+            "`cornlake datasets` lists the datasets",
+        )
 
     def _register(self, con: duckdb.DuckDBPyConnection, database: str, name: str) -> None:
-        try:
-            table = self.glue.get_table(DatabaseName=database, Name=name)["Table"]
-        except self.glue.exceptions.EntityNotFoundException:
-            raise QueryError(
-                f"table {database}.{name} is not in the catalog; run `cornlake datasets` to see "
-                "what exists (a dataset's table appears after its first batch)"
-            ) from None
+        table, present = self._table(database, name)
         descriptor = table["StorageDescriptor"]
         columns = [(c["Name"], c["Type"]) for c in descriptor["Columns"]]
         partitions = [p["Name"] for p in table.get("PartitionKeys", [])]
         is_json = "json" in descriptor.get("SerdeInfo", {}).get("SerializationLibrary", "").lower()
-        folder = self._mirror(descriptor["Location"], ".json" if is_json else ".parquet")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(database)}")
         target = f"{_quote(database)}.{_quote(name)}"
+        folder = self._mirror(descriptor["Location"], ".json" if is_json else ".parquet") if present else None
         select = ", ".join([_quote(c) for c, _ in columns] + [_quote(p) for p in partitions])
-        pattern = str(folder / "**" / ("*.json" if is_json else "*.parquet")).replace("'", "''")
-        if not any(folder.rglob("*.json" if is_json else "*.parquet")):
+        pattern = str((folder or self._scratch) / "**" / ("*.json" if is_json else "*.parquet")).replace(
+            "'", "''"
+        )
+        if folder is None or not any(folder.rglob("*.json" if is_json else "*.parquet")):
             defs = [f"{_quote(c)} {duckdb_type(t)}" for c, t in columns] + [
                 f"{_quote(p)} VARCHAR" for p in partitions
             ]
@@ -117,12 +140,12 @@ class LocalSqlEngine:
         else:
             options = "hive_partitioning=true, hive_types_autocast=false, union_by_name=true"
             source = f"read_parquet('{pattern}', {options})"
-            present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+            found = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
             # A column the catalog has but no file has yet (added to the contract, or by schema
             # evolution after these files were written) reads as NULL, as it does in Athena.
             select = ", ".join(
                 [
-                    _quote(c) if c in present else f"CAST(NULL AS {duckdb_type(t)}) AS {_quote(c)}"
+                    _quote(c) if c in found else f"CAST(NULL AS {duckdb_type(t)}) AS {_quote(c)}"
                     for c, t in columns
                 ]
                 + [_quote(p) for p in partitions]

@@ -1,7 +1,10 @@
 """Which CornLake the CLI talks to: the local lake or a deployed stack, said out loud.
 
-Local: the facts ``cornlake local start`` wrote to ``.cornlake/local.json``. AWS: the
-outputs of the CloudFormation stack (``--stack``), with the usual profile and region.
+Local: the facts ``cornlake local start`` wrote to ``<project>/.cornlake/local.json``, where
+the project is ``CORNLAKE_HOME`` or the nearest folder above the working directory that
+holds ``template.yaml`` and ``datasets/``, so every command finds the running lake from
+anywhere inside the project. AWS: the outputs of the CloudFormation stack (``--stack``),
+with the usual profile and region.
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-STATE_FILE = Path(os.environ.get("CORNLAKE_STATE_DIR", ".cornlake")) / "local.json"
+from cornlake_toolkit.errors import TargetError
+from cornlake_toolkit.local.process import local_session
+
+HOME_ENV = "CORNLAKE_HOME"  # the project folder, when commands run from elsewhere
+TARGET_ENV = "CORNLAKE_TARGET"  # local or aws: the default of --target
+STACK_ENV = "CORNLAKE_STACK"  # the default of --stack
 OUTPUTS = {
     "IngestApiUrl": "api_url",
     "LandingBucketName": "landing_bucket",
@@ -30,8 +38,21 @@ OUTPUTS = {
 }
 
 
-class TargetError(RuntimeError):
-    pass
+def project_home(start: Path | None = None) -> Path:
+    """CORNLAKE_HOME, else the nearest folder up from ``start`` with template.yaml and datasets/."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "template.yaml").is_file() and (folder / "datasets").is_dir():
+            return folder
+    return here
+
+
+def state_file() -> Path:
+    """Where ``cornlake local start`` writes what the other commands need."""
+    return project_home() / ".cornlake" / "local.json"
 
 
 @dataclass
@@ -59,12 +80,7 @@ class Target:
 
     def session(self) -> boto3.session.Session:
         if self.is_local:
-            return boto3.session.Session(
-                region_name=self.region,
-                aws_access_key_id="123456789012",  # LocalStack reads a 12-digit key id as the account
-                aws_secret_access_key="cornlake-local",
-                aws_session_token="cornlake-local",
-            )
+            return local_session(self.region)
         return boto3.session.Session(profile_name=self.profile or None, region_name=self.region or None)
 
     def client(self, service: str) -> Any:
@@ -82,18 +98,19 @@ class Target:
 
 
 def write_local_state(facts: dict[str, Any], path: Path | None = None) -> Path:
-    path = path or STATE_FILE
+    path = path or state_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(facts, indent=2), encoding="utf-8")
     return path
 
 
 def local_target(path: Path | None = None) -> Target:
-    path = path or STATE_FILE
+    path = path or state_file()
     if not path.exists():
         raise TargetError(
-            f"no local lake is running (no {path}); start one with `cornlake local start` "
-            "in another terminal, or use --target aws --stack NAME"
+            f"no local lake is running (no {path})",
+            hint="start one with `cornlake local start` in another terminal (from this project, or set "
+            f"{HOME_ENV}), or use --target aws --stack NAME",
         )
     facts = json.loads(path.read_text(encoding="utf-8"))
     facts.pop("pid", None)
@@ -105,11 +122,16 @@ def aws_target(stack: str, *, profile: str = "", region: str = "") -> Target:
     try:
         stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except (BotoCoreError, ClientError) as err:
-        raise TargetError(f"cannot read stack {stack!r}: {err}") from None
+        raise TargetError(
+            f"cannot read stack {stack!r}: {err}", hint="check --stack, --profile and --region"
+        ) from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     missing = [k for k in OUTPUTS if k not in outputs]
     if missing:
-        raise TargetError(f"stack {stack!r} lacks outputs {missing}; is it a CornLake stack?")
+        raise TargetError(
+            f"stack {stack!r} lacks outputs {missing}",
+            hint="is it a CornLake stack? `sam deploy` creates them",
+        )
     values: dict[str, Any] = {OUTPUTS[k]: outputs[k] for k in OUTPUTS}
     return Target(target="aws", region=session.region_name or "", stack_name=stack, profile=profile, **values)
 
@@ -117,6 +139,6 @@ def aws_target(stack: str, *, profile: str = "", region: str = "") -> Target:
 def resolve(kind: str, *, stack: str = "", profile: str = "", region: str = "") -> Target:
     if kind == "aws":
         if not stack:
-            raise TargetError("--target aws needs --stack NAME (or CORNLAKE_STACK)")
+            raise TargetError("--target aws needs a stack", hint=f"add --stack NAME (or set {STACK_ENV})")
         return aws_target(stack, profile=profile, region=region)
     return local_target()

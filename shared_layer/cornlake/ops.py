@@ -1,0 +1,137 @@
+"""Operations are data: run records and the ops tables' schemas, defined once.
+
+Every stage writes a run record per unit of work: what it read, wrote and rejected, how
+long it took, and why it failed. Records are JSON lines in the ops bucket under
+``<table>/run_date=YYYY-MM-DD/``, registered in Glue (cornlake.catalog) from the schemas
+below, so "is this process still doing its job?" is a SQL query.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cornlake import keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+STATUSES = ("succeeded", "partial", "rejected", "checks_failed", "failed", "split")
+
+
+@dataclass(frozen=True)
+class OpsTable:
+    """One ops dataset: its Glue table name, columns (name, Glue type, comment) and description."""
+
+    name: str
+    columns: tuple[tuple[str, str, str], ...]
+    description: str
+
+
+RUNS = OpsTable(
+    "runs",
+    (
+        ("run_id", "string", "Unique id of this run"),
+        ("stage", "string", "ingest_api, ingest_s3_copy, transform, catalog or quality"),
+        (
+            "status",
+            "string",
+            "succeeded, partial (rows quarantined), rejected (bad input kept), checks_failed (quality), "
+            "split (cut into byte ranges) or failed (retried)",
+        ),
+        ("source", "string", "Dataset source"),
+        ("dataset", "string", "Dataset name"),
+        ("input_key", "string", "Object the run read"),
+        ("output_keys", "array<string>", "Objects the run wrote"),
+        ("rows_in", "bigint", "Records read"),
+        ("rows_out", "bigint", "Records written to the curated zone"),
+        ("rows_quarantined", "bigint", "Records sent to quarantine"),
+        ("bytes_in", "bigint", "Bytes read"),
+        ("started_at", "string", "ISO 8601 UTC start time"),
+        ("finished_at", "string", "ISO 8601 UTC end time"),
+        ("duration_ms", "bigint", "Wall-clock duration"),
+        ("error", "string", "Why the run failed or the input was rejected"),
+        ("details", "string", "Stage-specific facts as a JSON object"),
+    ),
+    "One row per stage run: what it read, wrote, rejected",
+)
+
+QUALITY_RESULTS = OpsTable(
+    "quality_results",
+    (
+        ("run_id", "string", "Quality run that evaluated the rule"),
+        ("source", "string", "Dataset source"),
+        ("dataset", "string", "Dataset name"),
+        ("ingest_id", "string", "Raw object (batch) the rule was evaluated on"),
+        ("rule_id", "string", "check:columns"),
+        ("check", "string", "not_null, unique, accepted_values, range or row_count"),
+        ("columns", "array<string>", "Columns the rule reads"),
+        ("severity", "string", "error or warn"),
+        ("passed", "boolean", "Whether the batch met the rule"),
+        ("rows_checked", "bigint", "Rows the rule looked at"),
+        ("rows_failed", "bigint", "Rows that broke the rule"),
+        ("observed", "string", "What was measured, for people"),
+        ("evaluated_at", "string", "ISO 8601 UTC time of evaluation"),
+    ),
+    "One row per quality rule evaluated on a batch",
+)
+
+OPS_TABLES = (RUNS, QUALITY_RESULTS)
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+@dataclass
+class RunRecord:
+    stage: str
+    source: str = ""
+    dataset: str = ""
+    input_key: str = ""
+    run_id: str = field(default_factory=new_run_id)
+    status: str = "succeeded"
+    output_keys: list[str] = field(default_factory=list)
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_quarantined: int = 0
+    bytes_in: int = 0
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    finished_at: str = ""
+    duration_ms: int = 0
+    error: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    _t0: float = field(default_factory=time.perf_counter, repr=False)
+
+    def finish(self, status: str | None = None, error: str = "") -> RunRecord:
+        if status:
+            self.status = status
+        if error:
+            self.error = error
+        self.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        self.duration_ms = int((time.perf_counter() - self._t0) * 1000)
+        return self
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("_t0")
+        data["details"] = json.dumps(self.details, sort_keys=True, default=str)
+        return json.dumps(data, sort_keys=False)
+
+
+def write_run_record(s3: S3Client, ops_bucket: str, record: RunRecord) -> str:
+    if not record.finished_at:
+        record.finish()
+    run_date = datetime.fromisoformat(record.started_at).date()
+    key = keys.ops_key(RUNS.name, run_date, record.stage, record.run_id)
+    s3.put_object(
+        Bucket=ops_bucket,
+        Key=key,
+        Body=(record.to_json() + "\n").encode(),
+        ContentType="application/x-ndjson",
+    )
+    return key

@@ -1,0 +1,65 @@
+"""Feeding one raw object to the two conversion paths.
+
+``Feeder`` opens the object through its input format and, when the contract can take the
+fast path, lets the format load it block by block into the staging database; everything
+else goes to the row path (cornlake.transform.rowpath): contracts the fast path does not
+cover, blocks DuckDB cannot read, and, at the end, the records the fast path was not sure
+of (``flagged``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cornlake.transform.formats import InputFormat
+from cornlake.transform.read import RawRecord
+from cornlake.transform.rowpath import RowPath
+from cornlake.transform.stage import Stage
+
+
+class Feeder:
+    """Reads one raw object into the stage: fast path where it can, row path elsewhere."""
+
+    def __init__(
+        self,
+        fmt: InputFormat,
+        stage: Stage,
+        rows: RowPath,
+        tmp: Path,
+        *,
+        header: list[str] | None = None,
+        fast_path: bool = True,
+    ) -> None:
+        self.format, self.stage, self.rows, self.tmp = fmt, stage, rows, tmp
+        self.header = header  # CSV byte ranges after the first: the object's header line
+        self.fast = fast_path and not fmt.fast_path_gap()
+        self.fast_records = 0
+
+    def read(self, body: Any, size: int) -> None:
+        stream = self.format.open(body, size)
+        if self.fast:
+            self.format.feed_fast(stream, self, self.header)
+        else:
+            self.route(self.format.records(stream, header=self.header))
+
+    def route(self, records: Iterator[RawRecord]) -> int:
+        """Send records to the row path; return the last record number seen (0 if none)."""
+        number = 0
+        for record in records:
+            self.rows.route(record)
+            number = record.number
+        return number
+
+    def flagged(self) -> None:
+        """The records the fast path left undecided: the row path decides them (and counts them)."""
+        for item in self.stage.flagged():
+            self.fast_records -= 1
+            record = self.format.flagged_record(item)
+            if record is not None:
+                self.rows.route(record)
+
+    @property
+    def records(self) -> int:
+        return self.fast_records + self.rows.records

@@ -1,0 +1,232 @@
+"""The transform stage on AWS: one transform-queue message, from raw object to announced batch.
+
+``run_request`` takes one typed request (an S3 notification for a raw object, or one byte
+range of a split object) and the run record the consumer started for it, then:
+
+1. splits an object too big for one invocation into byte ranges and queues them (the run
+   record says ``split``), or
+2. reads the object (or its range) from raw, converts it (cornlake.transform.convert),
+   uploads its curated and quarantine files under deterministic keys, fills in the run
+   record, and announces the batch on the curated topic for the catalog and quality stages.
+
+A key or dataset CornLake cannot place, or a broken contract, is a TerminalError: the
+consumer records it and never retries it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+
+from cornlake import aws, keys
+from cornlake.contracts import Contract, ContractRegistry, registry
+from cornlake.errors import UnsafeNameError
+from cornlake.messages import ByteRange, CuratedBatch, S3ObjectRef, TransformRequest
+from cornlake.observability import logger, metrics
+from cornlake.ops import RunRecord
+from cornlake.schema import incompatible_changes, registered_types
+from cornlake.settings import Settings
+from cornlake.transform import split
+from cornlake.transform.convert import ConvertOptions, convert_object
+from cornlake.transform.formats import input_format
+from cornlake.transform.write import upload_curated, upload_quarantine
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+STAGE = "transform"
+REQUIRED = ("raw_bucket", "curated_bucket", "quarantine_bucket", "curated_topic_arn", "glue_database")
+
+
+@dataclass
+class TransformOutcome:
+    batch: CuratedBatch
+    quarantine_key: str = ""
+    file_error: str = ""
+    unexpected_columns: list[str] = field(default_factory=list)
+    bytes_in: int = 0
+    duplicates: int = 0
+    fast_path_rows: int = 0
+
+
+def start_run(request: TransformRequest) -> RunRecord:
+    """The run record a request starts with: the raw key, and its dataset when the key parses."""
+    run = RunRecord(stage=STAGE, input_key=request.key, bytes_in=request.size)
+    try:
+        raw = keys.parse_raw_key(request.key)
+        run.source, run.dataset = raw.source, raw.dataset
+    except UnsafeNameError:
+        pass  # run_request refuses the key, with the reason
+    return run
+
+
+def run_request(
+    request: TransformRequest,
+    run: RunRecord,
+    settings: Settings,
+    *,
+    session: boto3.session.Session | None = None,
+    contracts: ContractRegistry | None = None,
+) -> TransformOutcome | None:
+    """Transform one raw object (or one byte range of it), filling in ``run``; the outcome, or
+    None when the object was split into byte ranges."""
+    raw = keys.parse_raw_key(request.key)
+    contract = (contracts or registry()).get(raw.source, raw.dataset)
+    s3 = aws.s3(session)
+    if isinstance(request, S3ObjectRef) and _split(s3, contract, request, run, settings, session=session):
+        return None
+    byte_range = request if isinstance(request, ByteRange) else None
+    problems = incompatible_changes(
+        registered_types(aws.glue(session), settings.glue_database, contract.table_name), contract
+    )
+    outcome = transform_object(
+        s3,
+        contract,
+        raw_bucket=request.bucket,
+        key=request.key,
+        curated_bucket=settings.curated_bucket,
+        quarantine_bucket=settings.quarantine_bucket,
+        run_id=run.run_id,
+        byte_range=byte_range,
+        schema_problems=problems,
+        options=ConvertOptions(target_bytes=settings.target_file_bytes, memory_mb=settings.engine_memory_mb),
+    )
+    describe(run, outcome, contract, byte_range)
+    if outcome.batch.objects:
+        announce(settings.curated_topic_arn, outcome.batch, session=session)
+    metrics.add_metric(name="RowsCurated", unit="Count", value=run.rows_out)
+    metrics.add_metric(name="RowsQuarantined", unit="Count", value=run.rows_quarantined)
+    logger.info("transformed", extra={"key": request.key, "status": run.status, "rows_in": run.rows_in})
+    return outcome
+
+
+def _split(
+    s3: S3Client,
+    contract: Contract,
+    request: S3ObjectRef,
+    run: RunRecord,
+    settings: Settings,
+    *,
+    session: boto3.session.Session | None,
+) -> bool:
+    """Queue the byte ranges of an object too big for one invocation; False when it is converted whole."""
+    fmt = input_format(contract)
+    size = request.size or int(s3.head_object(Bucket=request.bucket, Key=request.key)["ContentLength"])
+    if not settings.transform_queue_url or not split.splittable(
+        s3, fmt, bucket=request.bucket, key=request.key, size=size, split_bytes=settings.split_bytes
+    ):
+        return False
+    ranges = split.plan(
+        s3,
+        fmt,
+        bucket=request.bucket,
+        key=request.key,
+        size=size,
+        split_bytes=settings.split_bytes,
+        run_id=run.run_id,
+    )
+    split.queue_ranges(aws.client("sqs", session), settings.transform_queue_url, ranges)
+    run.bytes_in = size
+    run.details = {"parts": len(ranges), "ranges": [[r.start, r.end] for r in ranges]}
+    run.finish("split")
+    logger.info("split", extra={"key": request.key, "parts": len(ranges)})
+    return True
+
+
+def transform_object(
+    s3: S3Client,
+    contract: Contract,
+    *,
+    raw_bucket: str,
+    key: str,
+    curated_bucket: str,
+    quarantine_bucket: str,
+    run_id: str,
+    byte_range: ByteRange | None = None,
+    schema_problems: Sequence[str] = (),
+    options: ConvertOptions | None = None,
+) -> TransformOutcome:
+    """Convert one raw object (or one byte range of it); upload its curated and quarantine outputs."""
+    raw = keys.parse_raw_key(key)
+    stem = keys.range_stem(raw.ingest_id, byte_range.part) if byte_range else raw.ingest_id
+    fmt = input_format(contract)
+    with tempfile.TemporaryDirectory(prefix="cornlake-") as tmp:
+        extra = {"Range": f"bytes={byte_range.start}-{byte_range.end - 1}"} if byte_range else {}
+        response = s3.get_object(Bucket=raw_bucket, Key=key, **extra)  # type: ignore[arg-type]
+        size = int(response.get("ContentLength", 0))
+        header = fmt.range_header(s3, bucket=raw_bucket, key=key) if byte_range and byte_range.start else None
+        done = convert_object(
+            response["Body"],
+            contract,
+            raw,
+            Path(tmp),
+            size=size,
+            header=header,
+            schema_problems=schema_problems,
+            options=options,
+        )
+        objects = upload_curated(s3, contract, curated_bucket, stem, done.files)
+        qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
+        kept = upload_quarantine(s3, quarantine_bucket, qkey, done.quarantine_path, done.quarantine_entries)
+    batch = CuratedBatch(
+        contract.source,
+        contract.dataset,
+        run_id,
+        raw.ingest_id,
+        key,
+        curated_bucket,
+        tuple(objects),
+        done.rows_in,
+        done.quarantined,
+        tuple(done.evolved_columns),
+    )
+    return TransformOutcome(
+        batch, kept, done.file_error, done.unexpected_columns, size, done.duplicates, done.fast_path_rows
+    )
+
+
+def describe(
+    run: RunRecord, outcome: TransformOutcome, contract: Contract, byte_range: ByteRange | None
+) -> None:
+    """Fill in the run record of a finished transform."""
+    batch = outcome.batch
+    run.rows_in, run.rows_out, run.rows_quarantined = batch.rows_in, batch.rows_out, batch.rows_quarantined
+    run.bytes_in = outcome.bytes_in
+    run.output_keys = [o.key for o in batch.objects] + (
+        [outcome.quarantine_key] if outcome.quarantine_key else []
+    )
+    run.details = {
+        "ingest_id": batch.ingest_id,
+        "unexpected_columns": outcome.unexpected_columns,
+        "duplicates_quarantined": outcome.duplicates,
+        "fast_path_rows": outcome.fast_path_rows,
+        "columns_added": list(batch.added_columns),
+        "contract_version": contract.version,
+        "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if byte_range is not None:
+        run.details |= {
+            "range": [byte_range.start, byte_range.end],
+            "part": byte_range.part,
+            "parts": byte_range.parts,
+            "split_run_id": byte_range.parent_run_id,
+        }
+    status = "rejected" if outcome.file_error else "partial" if batch.rows_quarantined else "succeeded"
+    run.finish(status, outcome.file_error)
+
+
+def announce(topic_arn: str, batch: CuratedBatch, *, session: boto3.session.Session | None = None) -> None:
+    """Publish a finished batch on the curated topic (fanned out to the catalog and quality queues)."""
+    aws.sns(session).publish(
+        TopicArn=topic_arn,
+        Message=batch.to_json(),
+        MessageAttributes={
+            "dataset": {"DataType": "String", "StringValue": f"{batch.source}.{batch.dataset}"}
+        },
+    )

@@ -1,0 +1,177 @@
+"""The transform's staging area: an in-memory DuckDB database (spilling to /tmp) that every
+converted row passes through.
+
+Each input format's fast path loads blocks of raw records here as set-based SQL
+(``insert``); records it is not sure of keep their raw text (``flagged``) for the row
+path, whose typed rows come back as canonical JSON lines (``add_row``). When the whole
+object is read, duplicates by primary key are found (exactly, however large the file:
+DuckDB spills to disk), and cornlake.transform.write writes the rows as Parquet.
+
+Memory stays flat: DuckDB works within ``memory_limit`` and spills to /tmp beyond it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cornlake.contracts import Contract
+from cornlake.sqlquote import ident, literal
+from cornlake.transform.fastpath import duckdb_type
+
+MEMORY_LIMIT_MB = 160  # DuckDB's working memory; beyond it, it spills to /tmp
+MAX_LINE_BYTES = 9 * 1024 * 1024  # longer lines fail the block, which then goes to the row path
+# Errors DuckDB raises for data it cannot read (bad bytes, malformed JSON, ragged CSV): the
+# block goes to the row path, which says what is wrong record by record.
+DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException)
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A record the fast path left to the row path: its number and raw text (JSON) or fields (CSV)."""
+
+    number: int
+    line: str
+    fields: list[str] | None
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal | date | datetime):
+        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    raise TypeError(type(value).__name__)
+
+
+class Stage:
+    """One raw object's rows on their way to Parquet."""
+
+    def __init__(
+        self,
+        contract: Contract,
+        tmp: Path,
+        *,
+        ingest_id: str,
+        memory_limit_mb: int = MEMORY_LIMIT_MB,
+    ) -> None:
+        self.contract, self.tmp, self.ingest_id = contract, tmp, ingest_id
+        # An in-memory database (no write-ahead log to pay for) that spills to /tmp past the limit.
+        self.con = duckdb.connect(":memory:")
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.con.execute(
+            f"SET threads={threads}; SET memory_limit='{memory_limit_mb}MB'; "
+            f"SET temp_directory={literal(str(tmp / 'spill'))}; SET preserve_insertion_order=false; "
+            "SET TimeZone='UTC'; "
+            # Everything the transform uses is built in: never look for extensions or write to $HOME.
+            f"SET autoinstall_known_extensions=false; SET home_directory={literal(str(tmp))}"
+        )
+        self.evolved: list[str] = []
+        columns = ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in contract.columns)
+        self.con.execute(
+            f"CREATE TABLE stage (_n BIGINT, {columns}, _part VARCHAR, _ok BOOLEAN, "
+            "_raw VARCHAR, _fields VARCHAR[], _extra VARCHAR[])"
+        )
+        self._rows_file = tmp / "row-path.jsonl"
+        self._rows_handle = self._rows_file.open("w", encoding="utf-8")
+        self._row_path_rows = 0
+
+    # -- the fast path ---------------------------------------------------------------
+
+    def partition_sql(self, values: dict[str, str]) -> str:
+        """The partition value as SQL over the typed columns (``values``: column → expression)."""
+        part = self.contract.partitioning
+        if part.by == "ingest_date":
+            return "NULL"  # filled in when writing: one value for the whole object
+        return f"strftime({values[part.column]}, {literal(part.value_format)})"
+
+    def insert(self, sql: str) -> int:
+        """Run an INSERT built by a format's fast path; return how many rows it added."""
+        row = self.con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def flagged(self) -> Iterator[Flagged]:
+        """Records the fast path did not accept, in file order, for the row path to decide."""
+        cursor = self.con.execute("SELECT _n, _raw, _fields FROM stage WHERE NOT _ok ORDER BY _n")
+        while batch := cursor.fetchmany(10_000):
+            for number, raw, fields in batch:
+                yield Flagged(int(number), raw or "", fields)
+
+    def new_fields(self, first_number: int) -> set[str]:
+        """Fields outside the contract in the records loaded from ``first_number`` on."""
+        rows = self.con.execute(
+            "SELECT DISTINCT unnest(_extra) FROM stage WHERE _n >= ? AND _extra IS NOT NULL", [first_number]
+        )
+        return {str(r[0]) for r in rows.fetchall()}
+
+    def unexpected_columns(self) -> set[str]:
+        rows = self.con.execute("SELECT DISTINCT unnest(_extra) FROM stage WHERE _extra IS NOT NULL")
+        return {str(r[0]) for r in rows.fetchall()}
+
+    # -- the row path ---------------------------------------------------------------
+
+    def add_row(self, number: int, row: dict[str, Any], partition: str) -> None:
+        """A row typed by the row path (cornlake.transform.rowpath)."""
+        self._rows_handle.write(
+            json.dumps({"_n": number, "_part": partition, **row}, default=_canonical, ensure_ascii=False)
+            + "\n"
+        )
+        self._row_path_rows += 1
+
+    def evolve(self, names: Sequence[str]) -> None:
+        """Columns schema evolution added (text columns)."""
+        for name in names:
+            if name not in self.evolved:
+                self.con.execute(f"ALTER TABLE stage ADD COLUMN {ident(name)} VARCHAR")
+                self.evolved.append(name)
+
+    def _load_row_path(self) -> None:
+        self._rows_handle.close()
+        self.con.execute("DELETE FROM stage WHERE NOT _ok")
+        if not self._row_path_rows:
+            return
+        types = {"_n": "BIGINT", "_part": "VARCHAR"}
+        types |= {c.name: duckdb_type(c.type) for c in self.contract.columns}
+        types |= dict.fromkeys(self.evolved, "VARCHAR")
+        columns = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
+        self.con.execute(
+            "INSERT INTO stage BY NAME SELECT *, true AS _ok FROM "
+            f"read_json({literal(str(self._rows_file))}, format='newline_delimited', "
+            f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2})"
+        )
+
+    # -- finishing ------------------------------------------------------------------
+
+    def duplicates(self) -> list[tuple[int, list[Any], str]]:
+        """Rows whose primary key an earlier record of the same object already had:
+        (record number, key, the row as JSON). The first occurrence stays."""
+        self._load_row_path()
+        key = self.contract.primary_key
+        if not key:
+            return []
+        cols = ", ".join(ident(c) for c in key)
+        by_key = ", ".join("s." + ident(c) for c in key)
+        self.con.execute(
+            f"""CREATE TEMP TABLE dups AS
+            WITH repeated AS (SELECT {cols} FROM stage GROUP BY ALL HAVING count(*) > 1)
+            SELECT _n FROM (
+                SELECT s._n, row_number() OVER (PARTITION BY {by_key} ORDER BY s._n) AS k
+                FROM stage s SEMI JOIN repeated r USING ({cols})
+            ) WHERE k > 1"""
+        )
+        rows = self.con.execute(
+            f"SELECT s._n, [{', '.join(f'CAST(s.{ident(c)} AS VARCHAR)' for c in key)}], "
+            f"to_json(s) FROM stage s SEMI JOIN dups USING (_n) ORDER BY s._n"
+        ).fetchall()
+        self.con.execute("DELETE FROM stage WHERE _n IN (SELECT _n FROM dups)")
+        return [(int(n), list(k), str(j)) for n, k, j in rows]
+
+    def close(self) -> None:
+        if not self._rows_handle.closed:
+            self._rows_handle.close()
+        self.con.close()

@@ -1,0 +1,141 @@
+"""Writing a converted object: Parquet files and the quarantine file, then their upload.
+
+Files are built in /tmp and uploaded whole, so no reader ever sees a half-written Parquet
+file. Output keys derive from the raw object's ingest id (and byte range), so reprocessing
+replaces the same objects and never duplicates rows; a reprocess that writes fewer parts
+removes the extra parts it left before.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from cornlake import keys
+from cornlake.contracts import LINEAGE_COLUMN, Contract
+from cornlake.messages import CuratedObject
+from cornlake.sqlquote import ident, literal
+from cornlake.transform.read import RawRecord
+from cornlake.transform.rowpath import Problem
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from cornlake.transform.stage import Stage
+
+TARGET_FILE_BYTES = 128 * 1024 * 1024  # Athena reads files of this order most efficiently
+ROW_GROUP_ROWS = 122_880  # DuckDB's default; files roll over at row-group boundaries
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    partition: str
+    path: Path
+    rows: int
+
+
+@dataclass
+class Quarantine:
+    """The quarantine file of one raw object: one JSON line per refused record, with its reasons."""
+
+    handle: TextIO
+    raw_key: str
+    count: int = 0
+
+    def add(self, record: RawRecord, problems: list[Problem]) -> None:
+        entry = {
+            "raw_key": self.raw_key,
+            "record": record.number,
+            "errors": [p.to_dict() for p in problems],
+            "raw": record.raw,
+        }
+        self.handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        self.count += 1
+
+
+def write_parquet(
+    stage: Stage, out: Path, *, default_partition: str, target_bytes: int, row_group_rows: int
+) -> list[OutputFile]:
+    """Write the staged rows as Parquet under ``out``, one folder per partition value.
+
+    One partition at a time: a single Parquet writer is open, so memory does not grow
+    with the number of partitions (DuckDB's PARTITION_BY keeps a writer per partition).
+    With several partitions the rows are first sorted by partition, so each partition's
+    rows are read once instead of every partition rescanning (and unspilling) them all."""
+    out.mkdir(parents=True, exist_ok=True)
+    contract, con = stage.contract, stage.con
+    columns = [ident(c.name) for c in contract.columns] + [ident(n) for n in sorted(stage.evolved)]
+    part = f"coalesce(_part, {literal(default_partition)})"
+    values = [str(r[0]) for r in con.execute(f"SELECT DISTINCT {part} FROM stage ORDER BY 1").fetchall()]
+    table = "stage"
+    if len(values) > 1:
+        con.execute(
+            f"CREATE TABLE by_partition AS SELECT {', '.join(columns)}, {part} AS _part "
+            f"FROM stage ORDER BY _part; DROP TABLE stage"
+        )
+        table, part = "by_partition", "_part"
+    metadata = {
+        "cornlake.contract": contract.qualified_name,
+        "cornlake.contract_version": str(contract.version),
+    }
+    kv = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in metadata.items()) + "}"
+    files = []
+    for n, value in enumerate(values):
+        folder = out / f"partition-{n}"
+        con.execute(
+            f"""COPY (
+                SELECT {", ".join(columns)}, {literal(stage.ingest_id)} AS {LINEAGE_COLUMN}
+                FROM {table} WHERE {part} = {literal(value)}
+            ) TO {literal(str(folder))} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES {target_bytes},
+                ROW_GROUP_SIZE {row_group_rows}, FILENAME_PATTERN 'part-{{i}}', KV_METADATA {kv})"""
+        )
+        for path in sorted(folder.glob("part-*.parquet"), key=lambda p: int(p.stem.split("-")[1])):
+            count = con.execute(
+                f"SELECT sum(num_rows) FROM parquet_file_metadata({literal(str(path))})"
+            ).fetchone()
+            files.append(OutputFile(value, path, int(count[0]) if count else 0))
+    return files
+
+
+def upload_curated(
+    s3: S3Client, contract: Contract, bucket: str, stem: str, files: list[OutputFile]
+) -> list[CuratedObject]:
+    """Upload the curated files under their deterministic keys; remove an earlier run's extra parts."""
+    objects: list[CuratedObject] = []
+    by_partition: dict[str, list[OutputFile]] = {}
+    for f in files:
+        by_partition.setdefault(f.partition, []).append(f)
+    for value, parts in sorted(by_partition.items()):
+        partition = {contract.partitioning.name: value}
+        kept = set()
+        for n, f in enumerate(parts):
+            key = keys.curated_key(contract.source, contract.dataset, partition, stem, n)
+            s3.upload_file(str(f.path), bucket, key, ExtraArgs={"ContentType": PARQUET_CONTENT_TYPE})
+            objects.append(CuratedObject(key, partition, f.rows))
+            kept.add(key)
+        _remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
+    return objects
+
+
+def _remove_stale_parts(
+    s3: S3Client, contract: Contract, bucket: str, partition: dict[str, str], *, stem: str, kept: set[str]
+) -> None:
+    """A reprocess that writes fewer files must not leave an earlier run's extra parts behind."""
+    prefix = (
+        keys.table_prefix(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
+    )
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
+        s3.delete_object(Bucket=bucket, Key=stale)
+
+
+def upload_quarantine(s3: S3Client, bucket: str, key: str, path: Path, entries: int) -> str:
+    """Upload the quarantine file (or remove an earlier one a reprocess has fixed); return its key or ''."""
+    if entries:
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "application/x-ndjson"})
+        return key
+    s3.delete_object(Bucket=bucket, Key=key)
+    return ""

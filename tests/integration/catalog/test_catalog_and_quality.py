@@ -1,0 +1,146 @@
+"""Catalog sync and data quality, invoked with the curated-batch messages SNS delivers
+(events/catalog_sqs.json, events/quality_sqs.json)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cornlake import catalog
+from cornlake.contracts import registry
+from cornlake.messages import parse_curated_batch
+from cornlake_toolkit.local import LocalLake
+from helpers import invoke, list_keys, load_event, read_jsonl, run_records
+
+CURATED_KEY = "source=erp/dataset=vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet"
+
+
+VENDAS_SCHEMA = pa.schema(
+    [
+        ("id_venda", pa.int64()),
+        ("data_venda", pa.date32()),
+        ("registrada_em", pa.timestamp("us", tz="UTC")),
+        ("cliente", pa.string()),
+        ("municipio", pa.string()),
+        ("uf", pa.string()),
+        ("produto", pa.string()),
+        ("quantidade", pa.int32()),
+        ("valor_unitario", pa.decimal128(12, 2)),
+        ("valor_total", pa.decimal128(14, 2)),
+        ("_ingest_id", pa.string()),
+    ]
+)
+
+
+def put_vendas(stack: LocalLake, bucket: str, ids: list[int], ufs: list[str], quantities: list[int]) -> None:
+    n = len(ids)
+    columns = {
+        "id_venda": ids,
+        "data_venda": [date(2026, 11, 1)] * n,
+        "registrada_em": [None] * n,
+        "cliente": ["Ana"] * n,
+        "municipio": ["Recife"] * n,
+        "uf": ufs,
+        "produto": ["Café"] * n,
+        "quantidade": quantities,
+        "valor_unitario": [Decimal("1.00")] * n,
+        "valor_total": [Decimal("1.00")] * n,
+        "_ingest_id": ["20261120T120000Z-0123456789ab"] * n,
+    }
+    table = pa.Table.from_pydict(columns, schema=VENDAS_SCHEMA)
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    stack.client("s3").put_object(Bucket=bucket, Key=CURATED_KEY, Body=sink.getvalue())
+
+
+def test_catalog_registers_table_columns_and_partition(stack: LocalLake, names: dict[str, Any]) -> None:
+    assert invoke("lambda_catalog_sync", load_event("catalog_sqs.json")) == {"batchItemFailures": []}
+    glue = stack.client("glue")
+    table = glue.get_table(DatabaseName=names["glue_database"], Name="erp_vendas")["Table"]
+    assert table["Description"].startswith("Vendas diárias")
+    columns = {c["Name"]: c for c in table["StorageDescriptor"]["Columns"]}
+    assert columns["valor_total"]["Type"] == "decimal(14,2)"
+    assert columns["cliente"]["Comment"] == "Nome do cliente [PII]"
+    assert (
+        table["StorageDescriptor"]["Location"] == f"s3://{names['curated_bucket']}/source=erp/dataset=vendas/"
+    )
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["mes_venda"]
+    parts = glue.get_partitions(DatabaseName=names["glue_database"], TableName="erp_vendas")["Partitions"]
+    assert [(p["Values"], p["StorageDescriptor"]["Location"]) for p in parts] == [
+        (["2026-11"], f"s3://{names['curated_bucket']}/source=erp/dataset=vendas/mes_venda=2026-11/")
+    ]
+    ops = {t["Name"]: t for t in glue.get_tables(DatabaseName=names["ops_glue_database"])["TableList"]}
+    assert set(ops) == {"runs", "quality_results"}
+    assert ops["runs"]["Parameters"]["projection.enabled"] == "true"
+    [run] = run_records(stack, names["ops_bucket"], "catalog")
+    assert run["details"] and '"table_state": "created"' in run["details"]
+
+
+def test_catalog_sync_is_idempotent_and_applies_contract_changes(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    invoke("lambda_catalog_sync", load_event("catalog_sqs.json"))
+    invoke("lambda_catalog_sync", load_event("catalog_sqs.json"))
+    glue = stack.client("glue")
+    parts = glue.get_partitions(DatabaseName=names["glue_database"], TableName="erp_vendas")["Partitions"]
+    assert len(parts) == 1
+    states = [r["details"] for r in run_records(stack, names["ops_bucket"], "catalog")]
+    assert sum('"table_state": "unchanged"' in d for d in states) == 1
+    contract = dataclasses.replace(registry().get("erp", "vendas"), description="Vendas (revisado)")
+    [batch] = parse_curated_batch(load_event("catalog_sqs.json")["Records"][0]["body"])
+    result = catalog.sync_batch(
+        glue, contract, batch, database=names["glue_database"], bucket=names["curated_bucket"]
+    )
+    assert result["table_state"] == "updated" and result["partitions_created"] == 0
+    assert glue.get_table(DatabaseName=names["glue_database"], Name="erp_vendas")["Table"]["Description"] == (
+        "Vendas (revisado)"
+    )
+
+
+def test_quality_results_are_ops_data_and_failures_are_counted(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    put_vendas(stack, names["curated_bucket"], [1, 2, 2], ["SP", "XX", "RJ"], [1, 5, 0])
+    assert invoke("lambda_data_quality", load_event("quality_sqs.json")) == {"batchItemFailures": []}
+    [key] = list_keys(stack, names["ops_bucket"], "quality_results/")
+    results = {r["rule_id"]: r for r in read_jsonl(stack, names["ops_bucket"], key)}
+    assert results["unique:id_venda"]["passed"] is False and results["unique:id_venda"]["rows_failed"] == 1
+    assert results["accepted_values:uf"]["rows_failed"] == 1
+    assert results["range:quantidade"]["rows_failed"] == 1
+    assert results["not_null:id_venda"]["passed"] is True
+    assert results["row_count:*"]["rows_checked"] == 3
+    [run] = run_records(stack, names["ops_bucket"], "quality")
+    assert run["status"] == "checks_failed"
+
+
+def test_quality_passes_on_clean_data(stack: LocalLake, names: dict[str, Any]) -> None:
+    put_vendas(stack, names["curated_bucket"], [1, 2, 3], ["SP", "MG", "RJ"], [1, 5, 9])
+    invoke("lambda_data_quality", load_event("quality_sqs.json"))
+    [run] = run_records(stack, names["ops_bucket"], "quality")
+    assert run["status"] == "succeeded"
+
+
+def test_provision_external_splits_services_like_docker_compose(stack: LocalLake) -> None:
+    from cornlake_toolkit.local import provision_external
+    from helpers import moto_process
+
+    # The session's emulator plays moto (Glue); a second, separate process plays LocalStack.
+    with moto_process() as localstack:
+        services = {"s3": localstack, "sqs": localstack, "sns": localstack}
+        provision_external(stack.endpoint, service_endpoints=services)
+        facts = provision_external(stack.endpoint, service_endpoints=services)  # re-running is harmless
+        assert facts["service_endpoints"] == services
+        other = LocalLake(external_endpoint=localstack, run_functions=False)
+        buckets = {b["Name"] for b in other.client("s3").list_buckets()["Buckets"]}
+        assert {facts["raw_bucket"], facts["curated_bucket"], facts["landing_bucket"]} <= buckets
+        queues = other.client("sqs").list_queues()["QueueUrls"]
+        assert any(q.endswith("cornlake-local-transform-dlq") for q in queues)
+        assert other.client("glue").get_databases()["DatabaseList"] == []
+    dbs = {d["Name"] for d in stack.client("glue").get_databases()["DatabaseList"]}
+    assert dbs == {"cornlake_local", "cornlake_local_ops"}

@@ -1,0 +1,243 @@
+"""The fast path (DuckDB, set-based) against the row path (cornlake.transform.rowpath), the reference.
+
+Each file is converted twice: as the transform does it, and with the fast path switched
+off. Curated rows, quarantine reasons and counts must be identical: the fast path may only
+take records off the row path, never decide one differently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import duckdb
+import pytest
+
+from cornlake.contracts import Contract, registry
+from cornlake.keys import raw_key
+from cornlake.transform import Converted, ConvertOptions, blocks, convert_object
+
+INGEST_ID = "20261120T120000Z-0123456789ab"
+
+
+def convert(contract: Contract, body: bytes, tmp: Path, *, fast: bool) -> Converted:
+    tmp.mkdir()
+    raw = raw_key(contract.source, contract.dataset, INGEST_ID, "f.data")
+    options = ConvertOptions(fast_path=fast)
+    return convert_object(io.BytesIO(body), contract, raw, tmp, size=len(body), options=options)
+
+
+def curated_rows(done: Converted) -> list[tuple[Any, ...]]:
+    """(partition, *columns) of every curated row, sorted; columns as written in the file."""
+    con = duckdb.connect()
+    query = "SELECT * FROM read_parquet(?, hive_partitioning=false)"
+    return sorted(
+        (f.partition, *row) for f in done.files for row in con.execute(query, [str(f.path)]).fetchall()
+    )
+
+
+def quarantine(done: Converted) -> list[tuple[int, list[str]]]:
+    entries = [json.loads(line) for line in done.quarantine_path.read_text().splitlines()]
+    return sorted((e["record"], [err["reason"] for err in e["errors"]]) for e in entries)
+
+
+def assert_same(contract: Contract, body: bytes, tmp_path: Path) -> Converted:
+    fast = convert(contract, body, tmp_path / "fast", fast=True)
+    slow = convert(contract, body, tmp_path / "slow", fast=False)
+    assert (fast.rows_in, fast.rows_out, fast.quarantined) == (slow.rows_in, slow.rows_out, slow.quarantined)
+    assert fast.rows_in == fast.rows_out + fast.quarantined
+    assert quarantine(fast) == quarantine(slow)
+    assert curated_rows(fast) == curated_rows(slow)
+    assert fast.evolved_columns == slow.evolved_columns
+    assert fast.unexpected_columns == slow.unexpected_columns
+    assert slow.fast_path_rows == 0
+    return fast
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    base = {
+        "event_id": "e1",
+        "event_type": "click",
+        "event_time": "2026-11-20T10:00:00Z",
+        "user_id": "u1",
+        "amount": 10.5,
+        "device": {"os": "android", "app_version": "3.1", "screen_width": 390},
+        "tags": ["a", "b"],
+    }
+    return {**base, **changes}
+
+
+TRICKY_EVENTS: list[Any] = [
+    event(),
+    event(amount=12.345),  # more places than decimal(12,2)
+    event(amount="12.50"),  # a decimal as text: only the row path reads it
+    event(amount=1e2),
+    event(amount=12345678901),  # too many integer digits
+    event(amount=None, user_id=""),  # "" is a null marker
+    event(user_id=123),
+    event(user_id=-0),
+    event(user_id=1.5),
+    event(user_id=True),
+    event(user_id={"x": 1}),
+    event(user_id='S\u00e3o "Paulo" \\ tab\t'),
+    event(event_time="2026-11-20T10:00:00.123456-03:00"),
+    event(event_time="2026-11-20 10:00:00"),
+    event(event_time="2026-11-20T10:00"),
+    event(event_time=1763632800000),
+    event(event_time=1763632800),
+    event(event_time="1763632800000"),
+    event(event_time="20/11/2026"),
+    event(event_time="2026-11-20T10:00:00 UTC"),
+    event(event_time=None),
+    event(event_time=1.5e12),
+    event(device={"os": "ios", "screen_width": 390.0}),
+    event(device={"os": "ios", "screen_width": "390"}),
+    event(device={"os": "ios", "screen_width": 390.5}),
+    event(device={"os": "ios", "screen_width": 3_000_000_000}),
+    event(device={"os": "ios", "extra": 1}),
+    event(device={"os": 5}),
+    event(device=[1]),
+    event(device=None),
+    event(tags=["a", None, 3]),
+    event(tags=["a", {"b": 1}]),
+    event(tags=[]),
+    event(tags="a"),
+    event(event_id=None),
+    event(event_type=None),
+    {"event_id": "e1"},
+]
+
+
+@pytest.mark.parametrize("policy", ["discard", "freeze", "evolve"])
+def test_json_lines_fast_and_row_paths_agree(tmp_path: Path, policy: str) -> None:
+    contract = dataclasses.replace(registry().get("app", "events"), new_columns=policy)
+    lines = [
+        json.dumps({**e, "event_id": f"e{n}"}, ensure_ascii=n % 2 == 0) for n, e in enumerate(TRICKY_EVENTS)
+    ]
+    lines += [
+        json.dumps(event(event_id="x1", campaign="natal")),  # a new field
+        json.dumps(event(event_id="x2", campaign="natal", meta={"a": [1, 2]})),
+        json.dumps(event(event_id="x3", **{"Bad-Name": 1})),
+        '{"event_id": "x4", "event_id": "x5", "event_type": "click", "event_time": "2026-11-20T10:00:00Z"}',
+        '{"event_id": "x6", "event_type": "click", "event_time": "2026-11-20T10:00:00Z", '
+        '"device": {"os": "a", "os": "b"}}',  # a repeated key inside a struct
+        "[1, 2]",
+        "null",
+        '{"event_id": "x7", ',
+        "   ",
+        "",
+        json.dumps(event(event_id="e0")),  # a duplicate of the first record
+    ]
+    body = ("\n".join(lines) + "\n").encode()
+    done = assert_same(contract, body, tmp_path)
+    assert done.fast_path_rows > 0 and done.rows_out > 0 and done.quarantined > 0
+
+
+def test_csv_fast_and_row_paths_agree(tmp_path: Path) -> None:
+    contract = registry().get("erp", "vendas")
+    header = (
+        "id_venda;data_venda;registrada_em;cliente;Município;uf;produto;quantidade;valor_unitario;valor_total"
+    )
+    rows = [
+        "1;01/11/2026;01/11/2026 10:00:00;Ana;Recife;PE;Café;1;1.234,56;1.234,56",
+        "2;1/11/2026;01/11/2026 10:00;Ana;Recife;PE;Café;1;1,5;1,50",
+        "3;2026-11-01;2026-11-01T10:00:00-03:00;Ana;Recife;PE;Café; 7 ;1,00;1,00",
+        "4;31/02/2026;;Ana;Recife;PE;Café;+3;1,00;1,00",
+        "5;01/11/2026;1763632800;-;NULL;PE;Café;007;1,005;1,00",
+        '6;01/11/2026;;"Souza; Ana";"Rio\r\nde Janeiro";RJ;"Café ""forte""";2;1,00;2,00',
+        "7;01/11/2026;;Ana;Recife;PE;Café;3000000000;1,00;1,00",
+        "8;01/11/2026;;Ana;Recife;PE;Café;1;1e2;1,00",
+        "9;01/11/2026;ontem;Ana;Recife;PE;Café;1;1,00;1,00",
+        "10;01/11/2026;;Ana;Recife;PE;Café;1;;1,00",
+        "x;01/11/2026;;Ana;Recife;PE;Café;1;1,00;1,00",
+        "11;01/12/2026;;Ana;Recife;PE;Café;1;1,00;1,00",
+        "1;01/11/2026;;Ana;Recife;PE;Café;1;1,00;1,00",  # a duplicate id
+    ]
+    body = ("\r\n".join([header, *rows]) + "\r\n").encode("latin-1")
+    done = assert_same(contract, body, tmp_path)
+    assert done.fast_path_rows > 0 and done.quarantined > 0
+
+
+def test_csv_records_with_line_breaks_are_never_cut_between_blocks(tmp_path: Path) -> None:
+    # GIVEN quoted fields with line breaks everywhere, and blocks of 64 bytes
+    contract = registry().get("erp", "vendas")
+    header = (
+        "id_venda;data_venda;registrada_em;cliente;Município;uf;produto;quantidade;valor_unitario;valor_total"
+    )
+    rows = [f'{i};01/11/2026;;"Ana\nSouza {i}";"Rio\r\nde\nJaneiro";RJ;Café;1;1,00;1,00' for i in range(200)]
+    body = ("\n".join([header, *rows]) + "\n").encode("latin-1")
+    with mock.patch.object(blocks, "BLOCK_BYTES", 64):
+        done = assert_same(contract, body, tmp_path)
+    # THEN every record arrives whole, on the fast path
+    assert (done.rows_in, done.rows_out, done.fast_path_rows) == (200, 200, 200)
+    names = {row[4] for row in curated_rows(done)}
+    assert names == {f"Ana\nSouza {i}" for i in range(200)}
+
+
+def test_a_ragged_csv_block_falls_back_to_the_row_path_and_others_stay_fast(tmp_path: Path) -> None:
+    contract = registry().get("erp", "vendas")
+    header = (
+        "id_venda;data_venda;registrada_em;cliente;Município;uf;produto;quantidade;valor_unitario;valor_total"
+    )
+    rows = [f"{i};01/11/2026;;Ana;Recife;PE;Café;1;1,00;1,00" for i in range(400)]
+    rows[350] = "350;01/11/2026;;Ana"
+    body = ("\n".join([header, *rows]) + "\n").encode("latin-1")
+    with mock.patch.object(blocks, "BLOCK_BYTES", 4096):
+        done = assert_same(contract, body, tmp_path)
+    assert (done.rows_out, done.quarantined) == (399, 1)
+    assert 0 < done.fast_path_rows < 399  # the block with the ragged row went record by record
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig"])
+def test_other_encodings_take_the_fast_path(tmp_path: Path, encoding: str) -> None:
+    base = registry().get("app", "events")
+    contract = dataclasses.replace(base, format=dataclasses.replace(base.format, encoding=encoding))
+    text = "\n".join(
+        json.dumps(
+            event(event_id=f"e{i}", user_id="Conceição €"[: 10 if encoding == "latin-1" else 11]),
+            ensure_ascii=False,
+        )
+        for i in range(50)
+    )
+    body = ("\ufeff" if encoding == "utf-8-sig" else "").encode("utf-8") + text.encode(
+        "utf-8" if encoding == "utf-8-sig" else encoding
+    )
+    done = assert_same(contract, body, tmp_path)
+    assert (done.rows_out, done.fast_path_rows) == (50, 50)
+    assert {row[4] for row in curated_rows(done)} == {"Conceição €"[: 10 if encoding == "latin-1" else 11]}
+
+
+def test_new_fields_join_the_fast_path_once_the_first_block_has_shown_them(tmp_path: Path) -> None:
+    # GIVEN an evolving contract and 300 records with a new field, in many small blocks
+    contract = registry().get("app", "events")
+    lines = [
+        json.dumps(event(event_id=f"e{i}", campaign=["natal", None, 7, True, {"a": 1}, 1.5][i % 6]))
+        for i in range(300)
+    ]
+    body = ("\n".join(lines) + "\n").encode()
+    with mock.patch.object(blocks, "BLOCK_BYTES", 4096):
+        done = assert_same(contract, body, tmp_path)
+    # THEN both paths add the column with the same text values, and most records stay fast
+    assert done.evolved_columns == ["campaign"] and done.rows_out == 300
+    # the first block and the records holding objects or floats (a third) go record by record
+    assert 150 < done.fast_path_rows < 200
+    campaigns = {row[-2] for row in curated_rows(done)}  # the evolved column, before _ingest_id
+    assert campaigns == {"natal", None, "7", "true", '{"a": 1}', "1.5"}
+
+
+def test_wall_clock_times_around_a_daylight_saving_change_read_the_same_on_both_paths(tmp_path: Path) -> None:
+    # GIVEN a zone with daylight saving and naive times around its autumn and spring changes
+    base = registry().get("app", "events")
+    contract = dataclasses.replace(base, format=dataclasses.replace(base.format, timezone="America/New_York"))
+    times = ["2025-11-02 00:59:00", "2025-11-02 01:30:00", "2025-11-02 02:30:00", "2025-03-09 02:30:00"]
+    times += ["2025-06-01 12:00:00", "2025-11-02T05:30:00Z"]
+    body = "\n".join(json.dumps(event(event_id=f"e{i}", event_time=t)) for i, t in enumerate(times)).encode()
+    done = assert_same(contract, body, tmp_path)
+    # THEN 01:30 on the autumn change (it happens twice) is the first one, as Python reads it
+    assert done.rows_out == len(times) and 0 < done.fast_path_rows < len(times)
+    moments = {row[1]: row[3] for row in curated_rows(done)}
+    assert moments["e1"].isoformat() == "2025-11-02T05:30:00+00:00"
