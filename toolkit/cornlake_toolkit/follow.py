@@ -71,34 +71,38 @@ def follow(
     done = Followed(raw_key=raw_key)
     source = f"s3://{target.landing_bucket}/{landing_key}" if landing_key else ""
     deadline = time.monotonic() + timeout
+    records: list[dict[str, Any]] = []
     while time.monotonic() < deadline and not _finished(done):
-        for record in watcher.new_records():
-            _take(done, record, source, say)
+        # in the order the stages finished; earlier records are looked at again once the raw key is known
+        records = sorted(records + watcher.new_records(), key=lambda r: r.get("finished_at", ""))
+        records = [r for r in records if not _take(done, r, source, say)]
         time.sleep(poll)
     if not _finished(done):
         say(f"  still running after {timeout:.0f}s; `cornlake runs` shows what has finished")
     return done
 
 
-def _take(done: Followed, record: dict[str, Any], landing: str, say: Callable[[str], None]) -> None:
+def _take(done: Followed, record: dict[str, Any], landing: str, say: Callable[[str], None]) -> bool:
+    """Take a run record that belongs to the followed file (and say it); False if it does not (yet)."""
     stage, status, key = record["stage"], record["status"], record["input_key"]
     ours = (landing and stage == "ingest_s3_copy" and key == landing) or (
         done.raw_key and key == done.raw_key
     )
     if not ours:
-        return
+        return False
     if status == "failed":
         say(
             f"  {stage:<15} failed (attempt {_details(record).get('attempt', '?')}, will be retried): "
             f"{record['error']}"
         )
-        return
+        return True
     done.runs[stage] = record
     if stage == "ingest_s3_copy" and status == "succeeded":
         done.raw_key = record["output_keys"][0]
     if status in REFUSED:
         done.refused = record["error"]
     say(f"  {stage:<15} {status:<13} {_summary(record)}")
+    return True
 
 
 def _details(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ quarantine file are written to the output folder.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -115,6 +116,16 @@ def _keep(done: Converted, contract: Contract, out: Path) -> list[str]:
     return kept
 
 
+_GOT = re.compile(r",? got .*$")
+_LEADING_VALUE = re.compile(r"^('[^']*'|-?\d[\d.eE+-]*) ")
+
+
+def reason_kind(column: str, reason: str) -> str:
+    """A reason without the value it names, so one kind of problem is one group."""
+    text = _LEADING_VALUE.sub("<value> ", _GOT.sub("", reason))
+    return f"{column}: {text}" if column else text
+
+
 def _reasons(done: Converted) -> list[Reason]:
     """Quarantine reasons, most frequent first, each with its first record as the example."""
     grouped: dict[str, Reason] = {}
@@ -122,7 +133,7 @@ def _reasons(done: Converted) -> list[Reason]:
         for line in handle:
             entry = json.loads(line)
             for error in entry["errors"]:
-                text = f"{error['column']}: {error['reason']}" if error["column"] else error["reason"]
+                text = reason_kind(error["column"], error["reason"])
                 reason = grouped.setdefault(text, Reason(text, 0, entry["record"], entry["raw"][:200]))
                 reason.count += 1
     return sorted(grouped.values(), key=lambda r: (-r.count, r.example_record))

@@ -77,27 +77,36 @@ def copy_landing_object(
         channel="landing",
         **{"source-key": key[:512], "source-etag": etag},
     )
-    if size <= MULTIPART_THRESHOLD:
-        s3.copy_object(
-            Bucket=raw_bucket,
-            Key=target,
-            CopySource={"Bucket": landing_bucket, "Key": key},
-            MetadataDirective="REPLACE",
-            Metadata=metadata,
-            ContentType=head.get("ContentType", "application/octet-stream"),
-            ChecksumAlgorithm="SHA256",
-        )
-    else:
-        multipart_copy(
-            s3,
-            src_bucket=landing_bucket,
-            src_key=key,
-            bucket=raw_bucket,
-            key=target,
-            size=size,
-            metadata=metadata,
-        )
+    _copy(s3, landing_bucket, key, raw_bucket, target, size=size, metadata=metadata, head=head)
     return CopyOutcome(key, raw_key=target, size=size)
+
+
+def _copy(
+    s3: S3Client,
+    src_bucket: str,
+    src_key: str,
+    bucket: str,
+    key: str,
+    *,
+    size: int,
+    metadata: dict[str, str],
+    head: Any,
+) -> None:
+    """Copy server-side: one request up to S3's 5 GB limit, UploadPartCopy beyond it."""
+    if size > MULTIPART_THRESHOLD:
+        multipart_copy(
+            s3, src_bucket=src_bucket, src_key=src_key, bucket=bucket, key=key, size=size, metadata=metadata
+        )
+        return
+    s3.copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": src_bucket, "Key": src_key},
+        MetadataDirective="REPLACE",
+        Metadata=metadata,
+        ContentType=head.get("ContentType", "application/octet-stream"),
+        ChecksumAlgorithm="SHA256",
+    )
 
 
 def part_size_for(size: int, preferred: int = PART_SIZE) -> int:
