@@ -95,7 +95,7 @@ def run_demo() -> int:
         print_table(
             run_sql(
                 target,
-                f"SELECT dataset, rule_id, passed, observed FROM "
+                f"SELECT source || '/' || dataset AS dataset, rule_id, passed, observed FROM "
                 f"{target.ops_glue_database}.quality_results ORDER BY dataset, rule_id",
             )
         )

@@ -21,6 +21,7 @@ import sqlglot
 from sqlglot import exp
 
 from cornlake.sqlquote import ident as _quote
+from cornlake.sqlquote import literal
 from cornlake_toolkit.errors import QueryError
 
 ATHENA_DIALECT = "athena"
@@ -122,24 +123,22 @@ class LocalSqlEngine:
         target = f"{_quote(database)}.{_quote(name)}"
         folder = self._mirror(descriptor["Location"], ".json" if is_json else ".parquet") if present else None
         select = ", ".join([_quote(c) for c, _ in columns] + [_quote(p) for p in partitions])
-        pattern = str((folder or self._scratch) / "**" / ("*.json" if is_json else "*.parquet")).replace(
-            "'", "''"
-        )
+        pattern = literal(str((folder or self._scratch) / "**" / ("*.json" if is_json else "*.parquet")))
         if folder is None or not any(folder.rglob("*.json" if is_json else "*.parquet")):
             defs = [f"{_quote(c)} {duckdb_type(t)}" for c, t in columns] + [
                 f"{_quote(p)} VARCHAR" for p in partitions
             ]
             con.execute(f"CREATE TABLE {target} ({', '.join(defs)})")
         elif is_json:
-            spec = "{" + ", ".join(f"'{c}': '{duckdb_type(t)}'" for c, t in columns) + "}"
+            spec = "{" + ", ".join(f"{literal(c)}: {literal(duckdb_type(t))}" for c, t in columns) + "}"
             con.execute(
-                f"CREATE VIEW {target} AS SELECT {select} FROM read_json('{pattern}', "
+                f"CREATE VIEW {target} AS SELECT {select} FROM read_json({pattern}, "
                 f"format='newline_delimited', columns={spec}, "
                 "hive_partitioning=true, hive_types_autocast=false)"
             )
         else:
             options = "hive_partitioning=true, hive_types_autocast=false, union_by_name=true"
-            source = f"read_parquet('{pattern}', {options})"
+            source = f"read_parquet({pattern}, {options})"
             found = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
             # A column the catalog has but no file has yet (added to the contract, or by schema
             # evolution after these files were written) reads as NULL, as it does in Athena.

@@ -21,11 +21,18 @@ def _count_true(mask: pa.ChunkedArray | pa.Array) -> int:
     return int(pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0)
 
 
+def bounds(low: float | None, high: float | None) -> str:
+    """How a person reads a rule's bounds: 'at least 1', 'at most 9', 'between 1 and 9'."""
+    if low is not None and high is not None:
+        return f"between {low:g} and {high:g}"
+    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+
+
 def row_count(rule: QualityRule, table: pa.Table) -> tuple[int, str]:
     rows = table.num_rows
     too_few = rule.min is not None and rows < rule.min
     too_many = rule.max is not None and rows > rule.max
-    return (rows if too_few or too_many else 0), f"{rows} rows (min {rule.min}, max {rule.max})"
+    return (rows if too_few or too_many else 0), f"{rows} rows (expected {bounds(rule.min, rule.max)})"
 
 
 def not_null(rule: QualityRule, table: pa.Table) -> tuple[int, str]:
@@ -50,7 +57,7 @@ def value_range(rule: QualityRule, table: pa.Table) -> tuple[int, str]:
         checks.append(pc.greater(numbers, float(rule.max)))
     mask = checks[0] if len(checks) == 1 else pc.or_(checks[0], checks[1])
     bad = _count_true(mask)
-    return bad, f"{bad} of {table.num_rows} outside [{rule.min}, {rule.max}]"
+    return bad, f"{bad} of {table.num_rows} not {bounds(rule.min, rule.max)}"
 
 
 def unique(rule: QualityRule, table: pa.Table) -> tuple[int, str]:
