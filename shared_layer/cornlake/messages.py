@@ -20,6 +20,7 @@ from typing import Any
 
 from cornlake.errors import MalformedMessageError
 from cornlake.keys import decode_event_key
+from cornlake.ops import RunRecord
 
 RANGE_MESSAGE_KEY = "cornlake_range"
 
@@ -77,6 +78,16 @@ class CuratedBatch:
     @property
     def rows_out(self) -> int:
         return sum(o.rows for o in self.objects)
+
+    def run_record(self, stage: str) -> RunRecord:
+        """The run record of a stage that consumes this batch (catalog, quality)."""
+        return RunRecord(
+            stage=stage,
+            source=self.source,
+            dataset=self.dataset,
+            input_key=self.raw_key,
+            rows_in=self.rows_out,
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

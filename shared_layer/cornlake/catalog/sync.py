@@ -28,13 +28,7 @@ REQUIRED = ("glue_database", "ops_glue_database", "curated_bucket")
 
 
 def start_sync(batch: CuratedBatch) -> RunRecord:
-    return RunRecord(
-        stage=STAGE,
-        source=batch.source,
-        dataset=batch.dataset,
-        input_key=batch.raw_key,
-        rows_in=batch.rows_out,
-    )
+    return batch.run_record(STAGE)
 
 
 def run_sync(

@@ -107,13 +107,7 @@ REQUIRED: tuple[str, ...] = ()
 
 
 def start_check(batch: CuratedBatch) -> RunRecord:
-    return RunRecord(
-        stage=STAGE,
-        source=batch.source,
-        dataset=batch.dataset,
-        input_key=batch.raw_key,
-        rows_in=batch.rows_out,
-    )
+    return batch.run_record(STAGE)
 
 
 def run_check(
