@@ -28,6 +28,7 @@ COMPRESSIONS = ("auto", "none", "gzip", "zstd")
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
 GRANULARITIES = tuple(PARTITION_FORMATS)
 EVOLUTION = ("discard", "freeze", "evolve")
+ACROSS_FILES = ("keep_all", "latest_view")  # rows repeating a primary key in later files
 CHECKS = ("not_null", "unique", "accepted_values", "range", "row_count")  # cornlake.quality.rules
 SEVERITIES = ("error", "warn")
 LINEAGE_COLUMN = "_ingest_id"  # every curated row carries the ingest id of the raw object it came from
@@ -85,6 +86,27 @@ class Partitioning:
         return moment.strftime(self.value_format)
 
 
+PRODUCER_KINDS = ("iam", "cognito_group", "api_key")
+
+
+@dataclass(frozen=True)
+class Producer:
+    """Who may send to a dataset through the API: an IAM principal ARN (``*`` wildcards allowed),
+    a Cognito user-pool group, or an API key id."""
+
+    kind: str
+    value: str
+
+    def admits(self, identity: dict[str, Any]) -> bool:
+        import fnmatch
+
+        if self.kind == "iam":
+            return bool(identity.get("arn")) and fnmatch.fnmatchcase(str(identity["arn"]), self.value)
+        if self.kind == "cognito_group":
+            return self.value in identity.get("groups", ())
+        return bool(identity.get("api_key")) and identity.get("api_key") == self.value
+
+
 @dataclass(frozen=True)
 class QualityRule:
     check: str
@@ -113,6 +135,12 @@ class Contract:
     new_columns: str = "discard"
     version: int = 1
     path: str = ""
+    producers: tuple[Producer, ...] = ()  # empty: anyone the ingest API authenticates
+    across_files: str = "keep_all"  # latest_view: also a <table>_latest view, the last row per key
+
+    @property
+    def latest_view_name(self) -> str:
+        return f"{self.table_name}_latest"
 
     @property
     def table_name(self) -> str:
@@ -321,7 +349,35 @@ def _parse_quality(top: _Fields, columns: tuple[Column, ...]) -> tuple[QualityRu
     )
 
 
+def _parse_producers(top: _Fields) -> tuple[Producer, ...]:
+    data = top.data.get("producers")
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not data:
+        raise top.fail(
+            "producers", "a non-empty list such as [{iam: 'arn:aws:iam::123456789012:role/app-*'}]", data
+        )
+    producers = []
+    for i, item in enumerate(data):
+        p = _Fields(item, top.path, f"producers[{i}]", line=top.line_of("producers"))
+        p.unknown(set(PRODUCER_KINDS))
+        if len(p.data) != 1:
+            raise p.fail("(entry)", f"exactly one of {', '.join(PRODUCER_KINDS)}", dict(p.data))
+        kind = next(iter(p.data))
+        producers.append(Producer(kind, p.get(kind, str, required=True)))
+    return tuple(producers)
+
+
+def _across_files(top: _Fields, primary_key: tuple[str, ...]) -> str:
+    choice = top.choice("duplicates_across_files", ACROSS_FILES, "keep_all")
+    if choice == "latest_view" and not primary_key:
+        raise top.fail("duplicates_across_files", "a primary_key to find the latest row by", choice)
+    return choice
+
+
 _TOP_FIELDS = {
+    "duplicates_across_files",
+    "producers",
     "source",
     "dataset",
     "version",
@@ -361,6 +417,8 @@ def parse_contract(data: Any, path: str) -> Contract:
         new_columns=evolution.choice("new_columns", EVOLUTION, "discard"),
         version=top.get("version", int, 1),
         path=path,
+        producers=_parse_producers(top),
+        across_files=_across_files(top, primary_key),
     )
 
 

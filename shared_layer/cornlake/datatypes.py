@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from cornlake.keys import NAME_RE
 
 SCALARS = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
+_PRESTO = {"string": "varchar", "int": "integer", "timestamp": "timestamp(3)"}
 _DECIMAL_RE = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 
 
@@ -36,6 +37,17 @@ class DataType:
             assert self.item is not None
             return f"array<{self.item.glue()}>"
         return self.kind
+
+    def presto(self) -> str:
+        """The type as Athena (Trino) writes it, for view definitions."""
+        if self.kind == "decimal":
+            return f"decimal({self.precision},{self.scale})"
+        if self.kind == "struct":
+            return "row(" + ", ".join(f"{n} {t.presto()}" for n, t in self.fields) + ")"
+        if self.kind == "array":
+            assert self.item is not None
+            return f"array({self.item.presto()})"
+        return _PRESTO.get(self.kind, self.kind)
 
     def __str__(self) -> str:
         return self.glue()

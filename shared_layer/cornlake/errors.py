@@ -16,7 +16,7 @@ The two branches decide what happens to the work that raised them, everywhere:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class CornLakeError(Exception):
@@ -134,6 +134,28 @@ class MalformedMessageError(TerminalError):
         )
 
 
+class ProducerNotAllowedError(TerminalError):
+    status = 403
+    code = "producer_not_allowed"
+
+    def __init__(self, producer: str, dataset: str) -> None:
+        super().__init__(
+            f"{producer or 'this caller'} may not send to {dataset}",
+            hint="the dataset's contract lists its producers; ask its owner to add you",
+        )
+
+
+class IdempotencyConflictError(TerminalError):
+    status = 409
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str, first: str) -> None:
+        super().__init__(
+            f"Idempotency-Key {key!r} was used before with a different body (landed as {first})",
+            hint="use a new Idempotency-Key for new data; resend the same body to get the first answer",
+        )
+
+
 class EmptyBodyError(TerminalError):
     code = "empty_body"
 
@@ -160,6 +182,23 @@ class MalformedBodyError(TerminalError):
         )
         self.line = line
         self.offset = offset
+
+
+class WrongShapeError(TerminalError):
+    """A valid body of the wrong shape for the dataset's format (an array to a JSON-lines dataset)."""
+
+    code = "wrong_shape"
+    _SHAPES: ClassVar[dict[str, str]] = {
+        "lines": "JSON lines",
+        "array": "a JSON array",
+        "document": "one JSON document over several lines",
+    }
+
+    def __init__(self, dataset: str, fmt: str, shape: str, what_to_do: str) -> None:
+        super().__init__(
+            f"{dataset} reads {fmt} files, and this body is {self._SHAPES.get(shape, shape)}",
+            hint=what_to_do,
+        )
 
 
 class UnsupportedMediaTypeError(TerminalError):

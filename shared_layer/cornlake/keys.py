@@ -10,6 +10,7 @@ partitions straight from the path):
     quarantine  source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>.jsonl
     api rejects _rejected/api/ingest_date=YYYY-MM-DD/<ingest_id>.body   (quarantine bucket)
     ops         <table>/run_date=YYYY-MM-DD/<stage>-<run_id>.json
+    claims      claims/<api|landing>/source=<s>/dataset=<d>/<sha256>.json     (ops bucket)
 
 An ``ingest_id`` is ``YYYYMMDDTHHMMSSZ-<12 hex>``: sortable by arrival, unique, and
 deterministic when derived from a landing object (so a repeated event lands the same key).
@@ -169,6 +170,16 @@ def api_rejected_key(ingest_id: str) -> str:
     return (
         f"{REJECTED_PREFIX}/api/ingest_date={ingest_id_time(ingest_id).date().isoformat()}/{ingest_id}.body"
     )
+
+
+CLAIMS_PREFIX = "claims"  # ops bucket: the first answer of each idempotency key and landed file
+
+
+def claim_key(channel: str, source: str, dataset: str, digest: str) -> str:
+    """Where the first answer for one API idempotency key or one landed file is kept."""
+    if channel not in ("api", "landing") or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise UnsafeNameError("claim", f"{channel}/{digest}", "channel api or landing, a SHA-256 in hex")
+    return f"{CLAIMS_PREFIX}/{channel}/{table_prefix(source, dataset)}{digest}.json"
 
 
 def ops_key(table: str, run_date: date, stage: str, run_id: str) -> str:

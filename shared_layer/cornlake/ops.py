@@ -20,7 +20,7 @@ from cornlake import keys
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-STATUSES = ("succeeded", "partial", "rejected", "checks_failed", "failed", "split")
+STATUSES = ("succeeded", "partial", "rejected", "repeated", "checks_failed", "failed", "split")
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ RUNS = OpsTable(
         (
             "status",
             "string",
-            "succeeded, partial (rows quarantined), rejected (bad input kept), checks_failed (quality), "
-            "split (cut into byte ranges) or failed (retried)",
+            "succeeded, partial (rows quarantined), rejected (bad input kept), repeated (landed before), "
+            "checks_failed (quality), split (cut into byte ranges) or failed (retried)",
         ),
         ("source", "string", "Dataset source"),
         ("dataset", "string", "Dataset name"),

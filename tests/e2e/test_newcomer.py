@@ -140,3 +140,25 @@ def test_a_landing_file_for_an_unknown_dataset_keeps_its_names_in_the_run_record
     [run] = run_records(fresh, names["ops_bucket"], "ingest_s3_copy")
     assert (run["status"], run["source"], run["dataset"]) == ("rejected", "shop", "unknown")
     assert "no contract for source='shop' dataset='unknown'" in run["error"]
+
+
+def test_dropping_the_same_file_again_with_wait_says_it_is_already_there(
+    fresh: LocalLake, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lojas = str(sample("ref/samples/lojas.json"))
+    assert cli.main(["ingest", lojas, "--source", "ref", "--dataset", "lojas", "--wait"]) == 0
+    capsys.readouterr()
+    assert cli.main(["ingest", lojas, "--source", "ref", "--dataset", "lojas", "--wait"]) == 0
+    err = capsys.readouterr().err
+    assert "repeated" in err and "done: already in the lake as source=ref/dataset=lojas/" in err
+
+
+def test_pushing_an_oversized_line_is_a_message_not_a_traceback(
+    fresh: LocalLake, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"event_id": "' + "x" * (12 * 1024 * 1024) + '"}\n')
+    code = cli.main(["push", str(big), "--source", "app", "--dataset", "events"])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and "Traceback" not in err
+    assert "413" in err or "could not send" in err

@@ -29,6 +29,7 @@ class Followed:
     raw_key: str = ""
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # stage → its final run record
     refused: str = ""
+    repeated: str = ""  # the raw key this content landed as before: nothing more will happen
 
     @property
     def transform(self) -> dict[str, Any]:
@@ -101,6 +102,8 @@ def _take(done: Followed, record: dict[str, Any], landing: str, say: Callable[[s
         done.raw_key = record["output_keys"][0]
     if status in REFUSED:
         done.refused = record["error"]
+    if status == "repeated":
+        done.repeated = str(_details(record).get("first_landed_as", ""))
     say(f"  {stage:<15} {status:<13} {_summary(record)}")
     return True
 
@@ -111,6 +114,8 @@ def _details(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _summary(record: dict[str, Any]) -> str:
+    if record["stage"] == "ingest_s3_copy" and record["status"] == "repeated":
+        return f"this content landed before, as {_details(record).get('first_landed_as')}: nothing to do"
     if record["stage"] == "ingest_s3_copy":
         return str(record["output_keys"][0] if record["output_keys"] else record["error"])
     if record["stage"] == "transform":
@@ -127,7 +132,7 @@ def _summary(record: dict[str, Any]) -> str:
 
 
 def _finished(done: Followed) -> bool:
-    if done.refused:
+    if done.refused or done.repeated:
         return True
     transform = done.transform
     if not transform or transform["status"] == "split":

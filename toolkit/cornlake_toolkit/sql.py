@@ -64,18 +64,10 @@ class LocalSqlEngine:
             raise QueryError(
                 f"not valid Athena SQL: {err}", hint="check the SQL near the position shown"
             ) from None
-        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
-        registered: set[tuple[str, str]] = set()
-        for table in tree.find_all(exp.Table):
-            if not table.name or (not table.db and table.name in ctes):
-                continue
-            database = table.db or self.default_database
-            table.set("db", exp.to_identifier(database))
-            if (database, table.name) not in registered:
-                self._register(con, database, table.name)
-                registered.add((database, table.name))
+        self._registered: set[tuple[str, str]] = set()
+        self._register_tables(con, tree, self.default_database)
         executed = tree.sql(dialect="duckdb")
         try:
             cursor = con.execute(executed)
@@ -84,6 +76,25 @@ class LocalSqlEngine:
             raise QueryError(f"{err}\n(ran on DuckDB as: {executed})") from None
         columns = [d[0] for d in cursor.description or []]
         return QueryResult(columns, rows, "duckdb (local)", executed, tuple(self.notes))
+
+    def _register_tables(self, con: duckdb.DuckDBPyConnection, tree: Any, default: str) -> None:
+        """Give every table the query names its database, and put it (or its view) in DuckDB."""
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        for table in tree.find_all(exp.Table):
+            if not table.name or (not table.db and table.name in ctes):
+                continue
+            database = table.db or default
+            table.set("db", exp.to_identifier(database))
+            if (database, table.name) not in self._registered:
+                self._registered.add((database, table.name))
+                self._register(con, database, table.name)
+
+    def _register_view(self, con: duckdb.DuckDBPyConnection, database: str, name: str, sql: str) -> None:
+        """A Glue view (Athena's ``/* Presto View */`` text): its tables first, then the view."""
+        tree = sqlglot.parse_one(sql, read=ATHENA_DIALECT)
+        self._register_tables(con, tree, database)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(database)}")
+        con.execute(f"CREATE VIEW {_quote(database)}.{_quote(name)} AS {tree.sql(dialect='duckdb')}")
 
     def _table(self, database: str, name: str) -> tuple[dict[str, Any], bool]:
         """The Glue table and True; for a dataset whose first batch is not cataloged yet, the
@@ -115,6 +126,11 @@ class LocalSqlEngine:
 
     def _register(self, con: duckdb.DuckDBPyConnection, database: str, name: str) -> None:
         table, present = self._table(database, name)
+        from cornlake.catalog.views import view_sql
+
+        if view_sql(table):
+            self._register_view(con, database, name, view_sql(table))
+            return
         descriptor = table["StorageDescriptor"]
         columns = [(c["Name"], c["Type"]) for c in descriptor["Columns"]]
         partitions = [p["Name"] for p in table.get("PartitionKeys", [])]

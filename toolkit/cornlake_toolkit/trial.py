@@ -51,6 +51,7 @@ class TrialReport:
     mib_per_second: float
     outputs: list[str] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def fast_path_share(self) -> float:
@@ -94,6 +95,7 @@ def try_file(path: Path, contract_path: Path, out: Path, *, fast_path: bool = Tr
         mib_per_second=round(size / (1 << 20) / seconds, 2) if seconds else 0.0,
         outputs=outputs,
         reasons=reasons,
+        warnings=done.warnings,
     )
 
 
@@ -150,6 +152,7 @@ def report_text(report: TrialReport) -> str:
     ]
     if report.file_error:
         lines.append(f"  the whole file was refused: {report.file_error}")
+    lines += [f"  warning: {w}" for w in report.warnings]
     if report.reasons:
         lines.append("  quarantine reasons:")
         for r in report.reasons:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cornlake import aws
 from cornlake.catalog.partitions import add_partitions
 from cornlake.catalog.tables import ensure_database, ensure_ops_tables, table_input, upsert_table
+from cornlake.catalog.views import view_input
 from cornlake.contracts import LINEAGE_COLUMN, Contract, ContractRegistry, registry
 from cornlake.messages import CuratedBatch
 from cornlake.observability import logger, metrics
@@ -66,12 +67,16 @@ def sync_batch(
     table = table_input(contract, bucket, evolved)
     table_state = upsert_table(glue, database, table)
     created = add_partitions(glue, database, table, batch) if batch.objects else 0
-    return {
+    result = {
         "table": f"{database}.{table['Name']}",
         "table_state": table_state,
         "partitions_created": created,
         "columns_added": sorted(set(batch.added_columns) - known),
     }
+    if contract.across_files == "latest_view":
+        view = view_input(contract, database, table)
+        result["view"] = f"{database}.{view['Name']}:{upsert_table(glue, database, view)}"
+    return result
 
 
 def _current_columns(glue: GlueClient, database: str, name: str) -> list[dict[str, Any]]:

@@ -12,15 +12,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cornlake import aws, keys
-from cornlake.contracts import ContractRegistry, registry
-from cornlake.errors import CornLakeError
-from cornlake.ingest.body import check_request, count_records
-from cornlake.ingest.raw import object_metadata
+from cornlake.contracts import Contract, ContractRegistry, registry
+from cornlake.errors import CornLakeError, IdempotencyConflictError, ProducerNotAllowedError
+from cornlake.ingest.body import check_request, check_shape, read_body
+from cornlake.ingest.raw import claim, digest, object_metadata, put_once
 from cornlake.observability import logger, metrics
 from cornlake.ops import RunRecord, write_run_record
 from cornlake.settings import Settings, settings_for
@@ -54,6 +54,7 @@ class ApiRequest:
     producer: str
     idempotency_key: str = ""
     method: str = "POST"
+    identity: dict[str, Any] = field(default_factory=dict)  # arn, groups, api_key: what contracts admit
 
     @classmethod
     def from_rest_event(cls, event: dict[str, Any]) -> ApiRequest:
@@ -71,6 +72,7 @@ class ApiRequest:
             producer=_producer(event.get("requestContext") or {}),
             idempotency_key=_header(headers, "Idempotency-Key"),
             method=str(event.get("httpMethod") or ""),
+            identity=_identity(event.get("requestContext") or {}),
         )
 
 
@@ -107,43 +109,73 @@ def _producer(context: dict[str, Any]) -> str:
     return str(producer)
 
 
+def _identity(context: dict[str, Any]) -> dict[str, Any]:
+    identity = context.get("identity") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
+    groups = claims.get("cognito:groups") or []
+    return {
+        "arn": identity.get("userArn") or "",
+        "groups": [g for g in (groups.split(",") if isinstance(groups, str) else groups) if g],
+        "api_key": identity.get("apiKeyId") or "",
+    }
+
+
+def check_producer(contract: Contract, request: ApiRequest) -> None:
+    """A contract that names its producers admits only them."""
+    if contract.producers and not any(p.admits(request.identity) for p in contract.producers):
+        raise ProducerNotAllowedError(request.producer, f"{contract.source}/{contract.dataset}")
+
+
 def land_api_payload(
-    s3: S3Client,
-    contracts: ContractRegistry,
-    *,
-    raw_bucket: str,
-    source: str,
-    dataset: str,
-    body: bytes,
-    content_type: str | None,
-    producer: str,
-    limit: int,
-    received: datetime,
-    idempotency_key: str = "",
+    s3: S3Client, contracts: ContractRegistry, request: ApiRequest, *, settings: Settings, received: datetime
 ) -> Landed:
-    """Validate an API request and land its body unchanged as one raw object."""
-    contracts.get(source, dataset)  # unsafe names → 400, unknown dataset → 404
-    check_request(content_type, len(body), limit)
-    records, extension = count_records(body)
-    if idempotency_key:
-        ingest_id = keys.derived_ingest_id(
-            received.replace(minute=0, second=0), source, dataset, idempotency_key
-        )
-    else:
-        ingest_id = keys.new_ingest_id(received)
-    key = str(keys.raw_key(source, dataset, ingest_id, f"api.{extension}"))
-    digest = hashlib.sha256(body)
-    s3.put_object(
-        Bucket=raw_bucket,
-        Key=key,
-        Body=body,
-        ContentType=content_type or "application/json",
-        ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+    """Validate an API request and land its body unchanged as one raw object, written once.
+
+    With an ``Idempotency-Key`` the first answer for (producer, key) is claimed in the ops
+    bucket: the same body again gets that answer back, another body gets 409."""
+    contract = contracts.get(request.source, request.dataset)  # unsafe names → 400, unknown → 404
+    check_producer(contract, request)
+    check_request(request.content_type, len(request.body), settings.max_body_bytes)
+    found = read_body(request.body)
+    check_shape(found, contract.format.type, f"{request.source}/{request.dataset}")
+    sha = hashlib.sha256(request.body)
+    ingest_id = keys.new_ingest_id(received)
+    landed = Landed(
+        ingest_id,
+        str(keys.raw_key(request.source, request.dataset, ingest_id, f"api.{found.extension}")),
+        found.records,
+        sha.hexdigest(),
+        len(request.body),
+    )
+    if request.idempotency_key:
+        landed = _first_answer(s3, request, landed, settings.ops_bucket)
+    put_once(  # False only when a retry of a claimed request finds its body landed already
+        s3,
+        bucket=settings.raw_bucket,
+        key=landed.key,
+        Body=request.body,
+        ContentType=request.content_type or "application/json",
+        ChecksumSHA256=base64.b64encode(sha.digest()).decode(),
         Metadata=object_metadata(
-            ingest_id, received, digest.hexdigest(), producer, records=str(records), channel="api"
+            landed.ingest_id,
+            received,
+            landed.sha256,
+            request.producer,
+            records=str(landed.records),
+            channel="api",
         ),
     )
-    return Landed(ingest_id, key, records, digest.hexdigest(), len(body))
+    return landed
+
+
+def _first_answer(s3: S3Client, request: ApiRequest, landed: Landed, ops_bucket: str) -> Landed:
+    key = keys.claim_key(
+        "api", request.source, request.dataset, digest(request.producer, request.idempotency_key)
+    )
+    held = claim(s3, bucket=ops_bucket, key=key, facts=asdict(landed) | {"producer": request.producer})
+    if held["sha256"] != landed.sha256:
+        raise IdempotencyConflictError(request.idempotency_key, held["key"])
+    return Landed(held["ingest_id"], held["key"], held["records"], held["sha256"], held["size"])
 
 
 def keep_rejected_api_payload(
@@ -164,7 +196,7 @@ def keep_rejected_api_payload(
         Key=key,
         Body=body,
         Metadata=object_metadata(
-            ingest_id, received, hashlib.sha256(body).hexdigest(), producer, error=error.code, path=path[:512]
+            ingest_id, received, hashlib.sha256(body).hexdigest(), producer, error=error.code, path=path
         ),
     )
     return key
@@ -177,7 +209,7 @@ def answer(
     session: Any = None,
     contracts: ContractRegistry | None = None,
 ) -> ApiResponse:
-    """Land one request's body, or refuse it; every CornLake error becomes its status here."""
+    """Land one request's body, or refuse it; every error becomes its status and JSON body here."""
     if request.method != "POST" or not (request.source and request.dataset):
         return ApiResponse(
             404,
@@ -193,6 +225,16 @@ def answer(
         body = accept(s3, contracts or registry(), request, settings)
     except CornLakeError as error:
         return refuse(s3, request, error, settings)
+    except Exception:  # noqa: BLE001 - the producer gets an answer it can act on, never a bare 502
+        logger.exception("ingest failed", extra={"source": request.source, "dataset": request.dataset})
+        return ApiResponse(
+            500,
+            {
+                "error": "internal_error",
+                "message": "CornLake could not land this request; nothing was landed",
+                "hint": "retry the request (with the same Idempotency-Key, if you sent one)",
+            },
+        )
     logger.info("landed", extra={"source": request.source, "dataset": request.dataset, **body})
     metrics.add_metric(name="RecordsIngested", unit="Count", value=body["records"] or 0)
     return ApiResponse(202, body)
@@ -209,19 +251,7 @@ def accept(
         input_key=request.path,
         bytes_in=len(request.body),
     )
-    landed = land_api_payload(
-        s3,
-        contracts,
-        raw_bucket=settings.raw_bucket,
-        source=request.source,
-        dataset=request.dataset,
-        body=request.body,
-        content_type=request.content_type,
-        producer=request.producer,
-        limit=settings.max_body_bytes,
-        received=datetime.now(UTC),
-        idempotency_key=request.idempotency_key,
-    )
+    landed = land_api_payload(s3, contracts, request, settings=settings, received=datetime.now(UTC))
     run.rows_in = run.rows_out = landed.records or 0
     run.output_keys = [landed.key]
     run.details = {"ingest_id": landed.ingest_id, "sha256": landed.sha256, "producer": request.producer}
@@ -232,7 +262,7 @@ def accept(
 def refuse(s3: S3Client, request: ApiRequest, error: CornLakeError, settings: Settings) -> ApiResponse:
     """Keep a refused body in quarantine, record the rejection; return the error response."""
     body = error.to_dict()
-    if request.body:
+    if request.body and not error.retryable:
         kept = keep_rejected_api_payload(
             s3,
             quarantine_bucket=settings.quarantine_bucket,

@@ -1,29 +1,43 @@
-"""What an ingest API body must be: JSON records, of an accepted media type and size.
+"""What an ingest API body must be: JSON records, of an accepted type, size and shape.
 
-The API parses no more than it must: it checks that the body is a JSON array of objects,
-one object, or NDJSON, so a producer learns at once that it sent garbage (with the line or
+The API parses no more than it must: it checks that the body is JSON records (NDJSON, a
+JSON array of objects, or one object) in the shape the dataset's format reads, so a
+producer learns at once that it sent garbage or the wrong thing (with the line or
 offset), and counts the records for the run record. The bytes land unchanged.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 from cornlake.errors import (
     EmptyBodyError,
     MalformedBodyError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
+    WrongShapeError,
 )
+from cornlake.jsontext import DECODE_ERRORS, decode_problem, not_an_object, surrogate_problem
 
 JSON_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "application/json-seq")
+LINES, ARRAY, DOCUMENT = "lines", "array", "document"  # NDJSON; [ {...} ]; one object over several lines
+SHAPES_BY_FORMAT = {"jsonl": (LINES,), "json_array": (ARRAY,)}
 
 
-def count_records(body: bytes) -> tuple[int, str]:
-    """Validate a JSON array, a single object or NDJSON; return (records, file extension).
+@dataclass(frozen=True)
+class Body:
+    records: int
+    shape: str
 
-    Errors name the line (NDJSON) or character offset (a single document).
-    """
+    @property
+    def extension(self) -> str:
+        return "jsonl" if self.shape == LINES else "json"
+
+
+def read_body(body: bytes) -> Body:
+    """Validate JSON records; errors name the line (NDJSON) or offset (a single document)."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -32,10 +46,10 @@ def count_records(body: bytes) -> tuple[int, str]:
     if not stripped:
         raise EmptyBodyError()
     try:
-        document = json.loads(stripped)
+        document = _loads(stripped)
     except json.JSONDecodeError as err:
         if stripped[0] == "{" and "\n" in stripped:
-            return _count_ndjson(stripped), "jsonl"
+            return Body(_count_lines(stripped), LINES)
         raise MalformedBodyError(err.msg, line=err.lineno, offset=err.pos) from None
     if isinstance(document, list):
         bad = next((i for i, item in enumerate(document) if not isinstance(item, dict)), None)
@@ -45,25 +59,58 @@ def count_records(body: bytes) -> tuple[int, str]:
             )
         if not document:
             raise EmptyBodyError()
-        return len(document), "json"
+        return Body(len(document), ARRAY)
     if isinstance(document, dict):
-        return 1, "json"
+        return Body(1, LINES if "\n" not in stripped else DOCUMENT)
     raise MalformedBodyError(f"a JSON {type(document).__name__} is not a record; send objects")
 
 
-def _count_ndjson(text: str) -> int:
+def _loads(text: str, line: int | None = None) -> Any:
+    """json.loads, with pathological texts (deep nesting, huge numbers, lone surrogates) refused."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except DECODE_ERRORS as err:
+        raise MalformedBodyError(decode_problem(err).removeprefix("invalid JSON: "), line=line) from None
+    problem = surrogate_problem(text, value)
+    if problem:
+        raise MalformedBodyError(problem.removeprefix("invalid JSON: "), line=line)
+    return value
+
+
+def _count_lines(text: str) -> int:
     count = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _loads(line, number)
         except json.JSONDecodeError as err:
             raise MalformedBodyError(err.msg, line=number, offset=err.colno - 1) from None
-        if not isinstance(value, dict):
-            raise MalformedBodyError(f"a JSON {type(value).__name__} is not a record", line=number)
+        problem = not_an_object(value)
+        if problem:
+            raise MalformedBodyError(problem, line=number)
         count += 1
     return count
+
+
+def count_records(body: bytes) -> tuple[int, str]:
+    """(records, file extension) of a valid body."""
+    found = read_body(body)
+    return found.records, found.extension
+
+
+def check_shape(found: Body, fmt: str, dataset: str) -> None:
+    """The body must be what the dataset's format reads: NDJSON for jsonl, an array for json_array."""
+    accepted = SHAPES_BY_FORMAT.get(fmt)
+    if accepted is None:
+        raise WrongShapeError(
+            dataset, fmt, found.shape, "its files go to the landing bucket (`cornlake ingest FILE`)"
+        )
+    if found.shape not in accepted:
+        wanted = "one JSON object per line (NDJSON)" if fmt == "jsonl" else "one JSON array of objects"
+        raise WrongShapeError(dataset, fmt, found.shape, f"send {wanted}")
 
 
 def check_request(content_type: str | None, size: int, limit: int) -> None:

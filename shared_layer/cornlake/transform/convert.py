@@ -40,6 +40,7 @@ class Converted:
     fast_path_rows: int
     evolved_columns: list[str]
     unexpected_columns: list[str]
+    warnings: list[str]  # for people: the input looks wrong in a way that loses no row
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def convert_object(
             fast_path_rows=feeder.fast_records,
             evolved_columns=sorted(rows.converter.evolved_columns | set(stage.evolved)) if files else [],
             unexpected_columns=sorted(unexpected | rows.converter.unexpected_columns),
+            warnings=feeder.warnings,
         )
     finally:
         stage.close()
@@ -108,7 +110,7 @@ def _read_all(
         feeder.read(body, size)
         unexpected = feeder.stage.unexpected_columns()
         feeder.flagged()
-        if feeder.records == 0:
+        if feeder.records == 0 and not feeder.format.empty_is_a_batch:
             raise BadFileError("the file holds no records", hint="send a file with at least one record")
         duplicates = feeder.stage.duplicates()
     except BadFileError as err:

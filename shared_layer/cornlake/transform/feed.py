@@ -9,6 +9,7 @@ of (``flagged``).
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,26 @@ from cornlake.transform.formats import InputFormat
 from cornlake.transform.read import RawRecord
 from cornlake.transform.rowpath import RowPath
 from cornlake.transform.stage import Stage
+
+PEEK_BYTES = 1 << 20  # how much of an object the encoding check looks at
+_SINGLE_BYTE = ("latin-1", "cp1252")
+
+
+def encoding_warning(head: bytes, encoding: str) -> str:
+    """A warning when a single-byte contract meets text that is valid multi-byte UTF-8: it would
+    be read as mojibake ('São' as 'SÃ£o') without any row failing."""
+    if encoding not in _SINGLE_BYTE or head.isascii():
+        return ""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return ""  # not UTF-8: the single-byte encoding is plausible
+    sample = next(ch for ch in text if ord(ch) > 127)
+    seen_as = sample.encode("utf-8").decode(encoding, errors="replace")
+    return (
+        f"the file looks like UTF-8 (for example {sample!r}), but the contract reads it as {encoding}, "
+        f"so {sample!r} becomes {seen_as!r}; set format.encoding to utf-8 if the producer writes UTF-8"
+    )
 
 
 class Feeder:
@@ -36,9 +57,13 @@ class Feeder:
         self.header = header  # CSV byte ranges after the first: the object's header line
         self.fast = fast_path and not fmt.fast_path_gap()
         self.fast_records = 0
+        self.warnings: list[str] = []
 
     def read(self, body: Any, size: int) -> None:
         stream = self.format.open(body, size)
+        if self.format.text:
+            warning = encoding_warning(stream.peek(PEEK_BYTES)[:PEEK_BYTES], self.format.spec.encoding)
+            self.warnings += [warning] if warning else []
         if self.fast:
             self.format.feed_fast(stream, self, self.header)
         else:

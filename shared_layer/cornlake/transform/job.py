@@ -33,7 +33,7 @@ from cornlake.ops import RunRecord
 from cornlake.schema import incompatible_changes, registered_types
 from cornlake.settings import Settings
 from cornlake.transform import split
-from cornlake.transform.convert import ConvertOptions, convert_object
+from cornlake.transform.convert import Converted, ConvertOptions, convert_object
 from cornlake.transform.formats import input_format
 from cornlake.transform.write import upload_curated, upload_quarantine
 
@@ -53,6 +53,7 @@ class TransformOutcome:
     bytes_in: int = 0
     duplicates: int = 0
     fast_path_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def start_run(request: TransformRequest) -> RunRecord:
@@ -100,6 +101,9 @@ def run_request(
     describe(run, outcome, contract, byte_range)
     if outcome.batch.objects:
         announce(settings.curated_topic_arn, outcome.batch, session=session)
+    for warning in outcome.warnings:
+        logger.warning("input looks wrong", extra={"key": request.key, "warning": warning})
+        metrics.add_metric(name="InputWarnings", unit="Count", value=1)
     metrics.add_metric(name="RowsCurated", unit="Count", value=run.rows_out)
     metrics.add_metric(name="RowsQuarantined", unit="Count", value=run.rows_quarantined)
     logger.info("transformed", extra={"key": request.key, "status": run.status, "rows_in": run.rows_in})
@@ -186,8 +190,19 @@ def transform_object(
         done.quarantined,
         tuple(done.evolved_columns),
     )
+    return _outcome(batch, kept, size, done)
+
+
+def _outcome(batch: CuratedBatch, quarantine_key: str, size: int, done: Converted) -> TransformOutcome:
     return TransformOutcome(
-        batch, kept, done.file_error, done.unexpected_columns, size, done.duplicates, done.fast_path_rows
+        batch,
+        quarantine_key=quarantine_key,
+        file_error=done.file_error,
+        unexpected_columns=done.unexpected_columns,
+        bytes_in=size,
+        duplicates=done.duplicates,
+        fast_path_rows=done.fast_path_rows,
+        warnings=done.warnings,
     )
 
 
@@ -209,6 +224,7 @@ def describe(
         "columns_added": list(batch.added_columns),
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "warnings": outcome.warnings,
     }
     if byte_range is not None:
         run.details |= {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from cornlake import catalog
 from cornlake.contracts import registry
 from cornlake.messages import parse_curated_batch
 from cornlake_toolkit.local import LocalLake
-from helpers import invoke, list_keys, load_event, read_jsonl, run_records
+from helpers import invoke, list_keys, load_event, read_jsonl, run_records, sample
 
 CURATED_KEY = "source=erp/dataset=vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet"
 
@@ -144,3 +145,36 @@ def test_provision_external_splits_services_like_docker_compose(stack: LocalLake
         assert other.client("glue").get_databases()["DatabaseList"] == []
     dbs = {d["Name"] for d in stack.client("glue").get_databases()["DatabaseList"]}
     assert dbs == {"cornlake_local", "cornlake_local_ops"}
+
+
+def test_a_latest_view_keeps_each_key_from_the_file_that_came_last(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    from cornlake_toolkit.sql import LocalSqlEngine
+    from helpers import transform_key
+
+    # GIVEN the store list sent twice, the second time with store 1 renamed
+    lojas = json.loads(sample("ref/samples/lojas.json").read_text())
+    changed = [dict(loja, nome="Loja Renomeada") if loja["loja_id"] == 1 else loja for loja in lojas]
+    s3, glue = stack.client("s3"), stack.client("glue")
+    contract = registry().get("ref", "lojas")
+    for ingest_id, stores in (
+        ("20261120T120000Z-000000000001", lojas),
+        ("20261121T120000Z-000000000002", changed),
+    ):
+        day = f"{ingest_id[:4]}-{ingest_id[4:6]}-{ingest_id[6:8]}"
+        key = f"source=ref/dataset=lojas/ingest_date={day}/{ingest_id}-l.json"
+        s3.put_object(Bucket=names["raw_bucket"], Key=key, Body=json.dumps(stores).encode())
+        _, outcome = transform_key(key)
+        result = catalog.sync_batch(
+            glue, contract, outcome.batch, database=names["glue_database"], bucket=names["curated_bucket"]
+        )
+    assert result["view"] == f"{names['glue_database']}.ref_lojas_latest:unchanged"
+    view = glue.get_table(DatabaseName=names["glue_database"], Name="ref_lojas_latest")["Table"]
+    assert view["TableType"] == "VIRTUAL_VIEW" and view["ViewOriginalText"].startswith("/* Presto View: ")
+    # THEN the table keeps every copy and the view shows each store once, as last sent
+    with LocalSqlEngine(glue, s3, names["glue_database"]) as engine:
+        assert engine.query("SELECT count(*) FROM ref_lojas").rows == [(24,)]
+        latest = engine.query("SELECT loja_id, nome, _ingest_id FROM ref_lojas_latest ORDER BY loja_id").rows
+    assert len(latest) == 12 and latest[0][:2] == (1, "Loja Renomeada")
+    assert {row[2] for row in latest} == {"20261121T120000Z-000000000002"}

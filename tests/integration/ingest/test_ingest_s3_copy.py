@@ -33,13 +33,88 @@ def test_sample_event_copies_the_file_byte_for_byte(stack: LocalLake, names: dic
     assert [(r["status"], r["source"], r["dataset"]) for r in runs] == [("succeeded", "erp", "vendas")]
 
 
-def test_a_repeated_event_lands_the_same_raw_key(stack: LocalLake, names: dict[str, Any]) -> None:
+def test_a_repeated_event_lands_once_and_is_recorded_as_repeated(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
     stack.client("s3").put_object(
         Bucket=names["landing_bucket"], Key="erp/vendas/vendas-2026-11-20.csv", Body=b"x"
     )
     invoke("lambda_ingest_s3_copy", load_event("ingest_s3_copy_sqs.json"))
+    [key] = list_keys(stack, names["raw_bucket"])
+    first = stack.client("s3").head_object(Bucket=names["raw_bucket"], Key=key)
     invoke("lambda_ingest_s3_copy", load_event("ingest_s3_copy_sqs.json"))
+    assert list_keys(stack, names["raw_bucket"]) == [key]
+    again = stack.client("s3").head_object(Bucket=names["raw_bucket"], Key=key)
+    assert again["LastModified"] == first["LastModified"] and again.get("VersionId") == first.get("VersionId")
+    runs = run_records(stack, names["ops_bucket"], "ingest_s3_copy")
+    assert sorted(r["status"] for r in runs) == ["repeated", "succeeded"]
+    [repeated] = [r for r in runs if r["status"] == "repeated"]
+    assert json.loads(repeated["details"])["first_landed_as"] == key
+
+
+def deliver(stack: LocalLake) -> None:
+    """Hand every notification waiting on the copy queue to the copy handler, as Lambda would."""
+    while (event := sqs_event_from_queue(stack, QUEUE))["Records"]:
+        assert invoke("lambda_ingest_s3_copy", event) == {"batchItemFailures": []}
+
+
+def test_the_same_bytes_dropped_again_under_the_same_name_land_once(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    s3 = stack.client("s3")
+    body = sample("erp/samples/vendas.csv").read_bytes()
+    s3.put_object(Bucket=names["landing_bucket"], Key="erp/vendas/vendas.csv", Body=body)
+    deliver(stack)
+    s3.put_object(Bucket=names["landing_bucket"], Key="erp/vendas/vendas.csv", Body=body)  # a partner's retry
+    deliver(stack)
     assert len(list_keys(stack, names["raw_bucket"])) == 1
+    statuses = [r["status"] for r in run_records(stack, names["ops_bucket"], "ingest_s3_copy")]
+    assert sorted(statuses) == ["repeated", "succeeded"]
+
+
+def test_the_same_name_with_other_bytes_lands_beside_the_first_and_changes_nothing(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=names["landing_bucket"], Key="ref/lojas/lojas.json", Body=b'[{"loja_id": 1}]')
+    deliver(stack)
+    [first] = list_keys(stack, names["raw_bucket"])
+    s3.put_object(Bucket=names["landing_bucket"], Key="ref/lojas/lojas.json", Body=b'[{"loja_id": 2}]')
+    deliver(stack)
+    keys = list_keys(stack, names["raw_bucket"])
+    assert len(keys) == 2 and first in keys
+    bodies = {s3.get_object(Bucket=names["raw_bucket"], Key=k)["Body"].read() for k in keys}
+    assert bodies == {b'[{"loja_id": 1}]', b'[{"loja_id": 2}]'}
+
+
+def test_a_landing_object_overwritten_before_its_copy_runs_copies_each_version(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    # GIVEN two uploads under one name before the copy function has run at all
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=names["landing_bucket"], Key="ref/lojas/lojas.json", Body=b'[{"loja_id": 1}]')
+    s3.put_object(Bucket=names["landing_bucket"], Key="ref/lojas/lojas.json", Body=b'[{"loja_id": 2}]')
+    # WHEN both notifications are delivered
+    deliver(stack)
+    # THEN each version named by its event is in raw: the first is not lost to the second
+    keys = list_keys(stack, names["raw_bucket"])
+    bodies = sorted(s3.get_object(Bucket=names["raw_bucket"], Key=k)["Body"].read() for k in keys)
+    assert bodies == [b'[{"loja_id": 1}]', b'[{"loja_id": 2}]']
+    versions = {s3.head_object(Bucket=names["raw_bucket"], Key=k)["Metadata"]["source-version"] for k in keys}
+    assert len(versions) == 2
+
+
+def test_a_multipart_upload_is_one_event_and_one_copy(
+    stack: LocalLake, names: dict[str, Any], tmp_path: Any
+) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(
+        b"id_venda;data_venda\n" + b"1;20/11/2026\n" * 900_000
+    )  # 12 MB: boto3 uploads it in parts
+    stack.client("s3").upload_file(str(path), names["landing_bucket"], "erp/vendas/big.csv")
+    event = sqs_event_from_queue(stack, QUEUE)
+    names_of = [json.loads(r["body"])["Records"][0]["eventName"] for r in event["Records"]]
+    assert names_of == ["ObjectCreated:CompleteMultipartUpload"]
 
 
 def test_real_notifications_reject_unknown_datasets_and_unsafe_names(

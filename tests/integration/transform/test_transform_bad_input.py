@@ -139,9 +139,110 @@ def test_empty_files_are_rejected_whole_with_a_reason(stack: LocalLake, body: by
     assert "holds no records" in result["reasons"][0]
 
 
-def test_a_header_only_csv_is_rejected_whole(stack: LocalLake) -> None:
-    result = run(stack, "erp", "vendas", "id_venda;data_venda\r\n".encode("latin-1"), "v.csv")
+@pytest.mark.parametrize(
+    ("source", "dataset", "body"),
+    [
+        ("erp", "vendas", "id_venda;data_venda\r\n".encode("latin-1")),  # a daily export with no sales
+        ("erp", "vendas", b"id_venda;data_venda"),  # no newline after the header
+        ("ref", "lojas", b" [ ] "),
+    ],
+)
+def test_a_file_that_rightly_holds_no_records_is_an_empty_batch(
+    stack: LocalLake, source: str, dataset: str, body: bytes
+) -> None:
+    # GIVEN a header-only CSV or an empty JSON array: a day with no data, not a broken file
+    result = run(stack, source, dataset, body, "empty.data")
+    # THEN the run succeeds with no rows, nothing is quarantined and nothing is curated
+    assert (result["run"].status, result["run"].rows_in, result["run"].rows_quarantined) == (
+        "succeeded",
+        0,
+        0,
+    )
+    assert result["outcome"].batch.objects == () and not result["quarantined"]
+
+
+def test_a_zero_byte_csv_is_still_rejected_whole(stack: LocalLake) -> None:
+    result = run(stack, "erp", "vendas", b"", "v.csv")
     assert result["run"].status == "rejected" and "holds no records" in result["reasons"][0]
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+GOOD_LINE = b'{"event_id": "e1", "event_type": "click", "event_time": "2026-11-20T10:00:00Z"'
+
+
+@pytest.mark.parametrize(
+    ("dataset", "body", "rows", "reason"),
+    [
+        (
+            "events",
+            GOOD_LINE + b', "tags": ' + DEEP + b"}\n" + GOOD_LINE + b"}\n",
+            (2, 1, 1),
+            "nested too deeply",
+        ),
+        ("events", GOOD_LINE.replace(b'"e1"', b'"\\ud800"') + b"}\n", (1, 0, 1), "without its pair"),
+        ("events", GOOD_LINE + b', "note": "\\udc00 x"}\n', (1, 0, 1), "without its pair"),
+        (
+            "events",
+            GOOD_LINE + b', "amount": ' + b"9" * 5000 + b"}\n",
+            (1, 0, 1),
+            "invalid JSON: Exceeds the limit",
+        ),
+        ("lojas", b'[{"loja_id": 1, "nome": "\\ud800", "ativa": true}]', (1, 0, 1), "without its pair"),
+        (
+            "lojas",
+            b'[{"loja_id": 1, "nome": "a", "nome": "b", "ativa": true}, '
+            b'{"loja_id": 2, "nome": "c", "ativa": true}]',
+            (2, 1, 1),
+            "appears twice",
+        ),
+    ],
+    ids=[
+        "deep-line",
+        "lone-surrogate",
+        "lone-surrogate-new-field",
+        "huge-integer",
+        "array-surrogate",
+        "array-repeated-key",
+    ],
+)
+def test_pathological_json_is_quarantined_by_record_with_a_reason(
+    stack: LocalLake, dataset: str, body: bytes, rows: tuple[int, int, int], reason: str
+) -> None:
+    source = "app" if dataset == "events" else "ref"
+    result = run(stack, source, dataset, body)
+    assert (result["run"].rows_in, result["run"].rows_out, result["run"].rows_quarantined) == rows
+    assert any(reason in r for r in result["reasons"])
+
+
+def test_a_json_array_nested_too_deeply_is_rejected_whole_with_a_reason(stack: LocalLake) -> None:
+    result = run(stack, "ref", "lojas", b"[" + DEEP + b"]")
+    assert (
+        result["run"].status == "rejected"
+        and "array element 1: invalid JSON: nested too deeply" in result["run"].error
+    )
+    assert result["quarantined"][0]["errors"][0]["reason"].startswith("file rejected")
+
+
+def test_utf8_text_under_a_latin1_contract_is_a_warning_in_the_run_record(stack: LocalLake) -> None:
+    from cornlake_toolkit.samples import vendas_csv
+
+    body = vendas_csv(5).encode("utf-8")  # the same export, written as UTF-8
+    result = run(stack, "erp", "vendas", body, "v.csv")
+    details = json.loads(json.loads(result["run"].to_json())["details"])
+    # the mangled header (Município read as MunicÃ\xadpio) is a column the contract does not know
+    assert result["run"].rows_quarantined == 5 and "not in the contract" in result["reasons"][0]
+    [warning] = details["warnings"]
+    assert "looks like UTF-8" in warning and "latin-1" in warning and "Ã" in warning
+    # ... and a real latin-1 file under the same contract raises none
+    plain = run(
+        stack,
+        "erp",
+        "vendas",
+        vendas_csv(5).encode("latin-1"),
+        "w.csv",
+        ingest_id="20261120T120000Z-0123456789ac",
+    )
+    assert json.loads(json.loads(plain["run"].to_json())["details"])["warnings"] == []
 
 
 def test_a_single_huge_line_without_newline_is_quarantined_in_bounded_memory(stack: LocalLake) -> None:

@@ -158,6 +158,28 @@ def test_an_unknown_format_or_check_is_refused_when_the_contract_loads(
     assert caught.value.field == field and "expected one of" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "expected"),
+    [
+        ({"duplicates_across_files": "latest_view"}, "duplicates_across_files", "a primary_key"),
+        ({"duplicates_across_files": "newest"}, "duplicates_across_files", "one of keep_all, latest_view"),
+        ({"producers": []}, "producers", "a non-empty list"),
+        (
+            {"producers": [{"iam": "arn:aws:iam::1:role/a", "api_key": "k"}]},
+            "producers[0].(entry)",
+            "exactly one of",
+        ),
+        ({"producers": [{"email": "a@b"}]}, "producers[0].email", "one of the known fields"),
+    ],
+)
+def test_producers_and_the_across_files_choice_are_checked(
+    change: dict[str, Any], field: str, expected: str
+) -> None:
+    with pytest.raises(ContractError) as caught:
+        parse_contract(minimal(**change), "datasets/shop/orders.yaml")
+    assert caught.value.field == field and expected in caught.value.message
+
+
 def test_every_contract_format_and_check_has_its_implementation() -> None:
     from cornlake.contracts import CHECKS, FORMATS
     from cornlake.quality.rules import RULES

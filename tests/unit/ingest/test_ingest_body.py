@@ -17,9 +17,10 @@ from cornlake.ingest.body import check_request, count_records
     ("body", "records", "extension"),
     [
         (b'[{"a": 1}, {"a": 2}]', 2, "json"),
-        (b'{"a": 1}', 1, "json"),
+        (b'{"a": 1}', 1, "jsonl"),  # one object on one line is a JSON line
         (b'{"a": 1}\n{"a": 2}\n\n{"a": 3}\n', 3, "jsonl"),
-        (b'\xef\xbb\xbf{"a": 1}', 1, "json"),
+        (b'\xef\xbb\xbf{"a": 1}', 1, "jsonl"),
+        (b'{\n "a": 1\n}', 1, "json"),  # one document over several lines
     ],
 )
 def test_arrays_objects_and_ndjson_are_counted(body: bytes, records: int, extension: str) -> None:

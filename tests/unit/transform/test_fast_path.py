@@ -128,6 +128,16 @@ def test_json_lines_fast_and_row_paths_agree(tmp_path: Path, policy: str) -> Non
         "[1, 2]",
         "null",
         '{"event_id": "x7", ',
+        # a lone surrogate escape, then a pair (one character)
+        '{"event_id": "\\ud800", "event_type": "click", "event_time": "2026-11-20T10:00:00Z"}',
+        '{"event_id": "\\ud83d\\ude00", "event_type": "click", "event_time": "2026-11-20T10:00:00Z"}',
+        '{"event_id": "x8", "event_type": "click", "event_time": "2026-11-20T10:00:00Z", "amount": '
+        + "9" * 5000
+        + "}",
+        '{"event_id": "x9", "event_type": "click", "event_time": "2026-11-20T10:00:00Z", "tags": '
+        + "[" * 5000
+        + "]" * 5000
+        + "}",
         "   ",
         "",
         json.dumps(event(event_id="e0")),  # a duplicate of the first record

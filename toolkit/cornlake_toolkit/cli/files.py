@@ -103,6 +103,9 @@ def _hint(body: dict[str, Any]) -> str:
 
 
 def _outcome(done: Followed) -> int:
+    if done.repeated:
+        say(f"done: already in the lake as {done.repeated}")
+        return 0
     if done.refused:
         say(f"refused: {done.refused}")
         return 1

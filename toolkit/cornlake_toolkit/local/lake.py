@@ -23,6 +23,7 @@ import boto3
 
 from cornlake_toolkit.cfn import Template
 from cornlake_toolkit.local.api import LocalApi
+from cornlake_toolkit.local.emulator import adjust_moto
 from cornlake_toolkit.local.events import EventSources
 from cornlake_toolkit.local.functions import LocalFunction, load_functions
 from cornlake_toolkit.local.process import (
@@ -102,6 +103,7 @@ class LocalLake:
     def start(self) -> LocalLake:
         from moto.server import ThreadedMotoServer  # only the local lake needs moto
 
+        adjust_moto()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's request log
         # Metrics are off locally (no CloudWatch), so powertools would warn on every flush.
         warnings.filterwarnings("ignore", message="No application metrics to publish")

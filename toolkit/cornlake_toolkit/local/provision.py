@@ -55,6 +55,10 @@ def _buckets(t: Template, s3: Any) -> None:
     for logical_id in t.of_type("AWS::S3::Bucket"):
         props = t.properties(logical_id)
         s3.create_bucket(Bucket=props["BucketName"])
+        if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+            s3.put_bucket_versioning(
+                Bucket=props["BucketName"], VersioningConfiguration={"Status": "Enabled"}
+            )
         queues = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
         if queues:
             s3.put_bucket_notification_configuration(

@@ -48,10 +48,15 @@ class Sink(Protocol):
 class InputFormat(ABC):
     name: ClassVar[str]
     splittable: ClassVar[bool] = False  # an uncompressed object can be cut at record ends
+    text: ClassVar[bool] = True  # read in the contract's encoding (Parquet is binary)
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
         self.spec = contract.format
+        # Set by the reader when the file showed a structure that may rightly hold no records
+        # (a CSV header line, an empty JSON array, a Parquet schema): then no records is an
+        # empty batch, not an empty file.
+        self.empty_is_a_batch = False
 
     @property
     def duckdb_encoding(self) -> str:

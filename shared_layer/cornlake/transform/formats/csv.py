@@ -13,7 +13,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cornlake.contracts import Column, Contract, FormatSpec
@@ -60,11 +60,13 @@ def iter_csv(
     *,
     header: list[str] | None = None,
     first_number: int = 1,
+    on_header: Callable[[list[str]], None] | None = None,
 ) -> Iterator[RawRecord]:
     """CSV rows as dicts keyed by the header's names; ragged rows come out as errors.
 
     ``first_number`` is the first row's number (the header line, when the stream has one);
-    ``header`` reads a stream that starts after the header line."""
+    ``header`` reads a stream that starts after the header line; ``on_header`` hears the
+    header line when the stream has one."""
     rows = csv_rows(stream, spec)
     number = first_number - 1
     if header is None:
@@ -75,6 +77,8 @@ def iter_csv(
                 return
             header = clean_header(first)
             number += 1
+            if on_header is not None:
+                on_header(header)
     for row in rows:
         number += 1
         record = csv_record(number, row, header, spec)
@@ -190,7 +194,18 @@ class Csv(InputFormat):
     def records(
         self, stream: io.BufferedReader, *, header: list[str] | None = None, first_number: int = 1
     ) -> Iterator[RawRecord]:
-        return iter_csv(stream, self.spec, self.contract, header=header, first_number=first_number)
+        return iter_csv(
+            stream,
+            self.spec,
+            self.contract,
+            header=header,
+            first_number=first_number,
+            on_header=self._saw_header,
+        )
+
+    def _saw_header(self, header: list[str]) -> None:
+        self.header = header
+        self.empty_is_a_batch = True  # a header with no rows: a day with no data, not a broken file
 
     def fast_path_gap(self) -> str:
         if self.spec.quote in ("\n", "\r") or self.spec.delimiter in ("\n", "\r"):
@@ -206,6 +221,7 @@ class Csv(InputFormat):
                 sink.route(self.records(stream))
                 return
             header = clean_header(next(csv_rows(bytes_stream(stream.readline()), self.spec), []))
+            self._saw_header(header)
             number = 1
         self.header = header or self.header
         for item in blocks(stream, functools.partial(csv_cut, quote=self.quote)):

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cornlake.contracts import FormatSpec
 from cornlake.errors import BadFileError
+from cornlake.jsontext import (
+    DECODE_ERRORS,
+    DECODER,
+    DuplicateKeyError,
+    decode_problem,
+    not_an_object,
+    surrogate_problem,
+)
 from cornlake.transform import read
 from cornlake.transform.formats.base import InputFormat
 from cornlake.transform.read import RAW_SNIPPET, RawRecord
@@ -48,10 +56,16 @@ class _TextCursor:
                 return ""
             self.fill()
 
-    def decode(self, decoder: json.JSONDecoder, number: int) -> tuple[Any, str]:
+    def decode(self, number: int) -> tuple[Any, str, str]:
+        """The next element: (value, its text, why it is refused or '')."""
         while True:
             try:
-                value, end = decoder.raw_decode(self.buf, self.pos)
+                try:
+                    value, end = DECODER.raw_decode(self.buf, self.pos)
+                    problem = ""
+                except DuplicateKeyError as err:  # decoded again only to find where the element ends
+                    value, end = _PLAIN.raw_decode(self.buf, self.pos)
+                    problem = decode_problem(err)
             except json.JSONDecodeError as err:
                 if self.eof or len(self.buf) - self.pos > read.MAX_RECORD_BYTES:
                     raise BadFileError(
@@ -60,29 +74,36 @@ class _TextCursor:
                     ) from None
                 self.fill()
                 continue
+            except DECODE_ERRORS as err:  # nested too deeply, a huge integer: the element cannot be skipped
+                raise BadFileError(
+                    f"array element {number}: {decode_problem(err)}", hint="fix the file and upload it again"
+                ) from None
             raw = self.buf[self.pos : end]
             self.pos = end
-            return value, raw
+            return value, raw, problem
 
 
-def iter_json_array(stream: io.BufferedReader, spec: FormatSpec) -> Iterator[RawRecord]:
-    """Decode ``[ {...}, {...} ]`` one element at a time."""
+_PLAIN = json.JSONDecoder()
+
+
+def iter_json_array(
+    stream: io.BufferedReader, spec: FormatSpec, on_open: Callable[[], None] | None = None
+) -> Iterator[RawRecord]:
+    """Decode ``[ {...}, {...} ]`` one element at a time; ``on_open`` hears the ``[``."""
     cursor = _TextCursor(io.TextIOWrapper(stream, encoding=spec.encoding, errors="strict"), spec.encoding)
-    decoder = json.JSONDecoder()
     if cursor.peek() != "[":
         raise BadFileError("expected a JSON array ('[' first)", hint="check format.type in the contract")
     cursor.pos += 1
+    if on_open is not None:
+        on_open()
     number = 0
     while (ch := cursor.peek()) != "]":
         if not ch:
             raise BadFileError("the JSON array is not closed", hint="upload the complete file again")
         number += 1
-        value, raw = cursor.decode(decoder, number)
-        if isinstance(value, dict):
-            yield RawRecord(number, value, raw[:RAW_SNIPPET])
-        else:
-            kind = "null" if value is None else type(value).__name__
-            yield RawRecord(number, None, raw[:RAW_SNIPPET], f"expected a JSON object, got {kind}")
+        value, raw, problem = cursor.decode(number)
+        problem = problem or not_an_object(value) or surrogate_problem(raw, value)
+        yield RawRecord(number, None if problem else value, raw[:RAW_SNIPPET], problem)
         ch = cursor.peek()
         if ch == ",":
             cursor.pos += 1
@@ -96,4 +117,7 @@ class JsonArray(InputFormat):
     def records(
         self, stream: io.BufferedReader, *, header: list[str] | None = None, first_number: int = 1
     ) -> Iterator[RawRecord]:
-        return iter_json_array(stream, self.spec)
+        return iter_json_array(stream, self.spec, on_open=self._opened)
+
+    def _opened(self) -> None:
+        self.empty_is_a_batch = True  # [] holds no records, rightly

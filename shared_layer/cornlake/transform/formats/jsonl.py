@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import codecs
 import io
-import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cornlake.contracts import Column, FormatSpec
 from cornlake.datatypes import DataType
+from cornlake.jsontext import (
+    DECODE_ERRORS,
+    DECODER,
+    decode_problem,
+    not_an_object,
+    surrogate_problem,
+)
 from cornlake.keys import NAME_RE
 from cornlake.sqlquote import ident, literal, string_list
 from cornlake.transform import read
@@ -85,38 +91,15 @@ def iter_json_lines(
         yield json_record(number, text)
 
 
-class DuplicateKeyError(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise DuplicateKeyError(key)
-            seen.add(key)
-    return obj
-
-
 def json_record(number: int, text: str) -> RawRecord:
     line = text.rstrip("\r\n")
     raw = line[:RAW_SNIPPET]
     try:
-        value = json.loads(line, object_pairs_hook=_unique_keys)
-    except DuplicateKeyError as err:
-        return RawRecord(
-            number, None, raw, f"key '{err}' appears twice in one object, so its value is ambiguous"
-        )
-    except json.JSONDecodeError as err:
-        return RawRecord(number, None, raw, f"invalid JSON: {err.msg} at column {err.colno}")
-    except RecursionError:
-        return RawRecord(number, None, raw, "invalid JSON: nested too deeply")
-    if not isinstance(value, dict):
-        kind = "null" if value is None else type(value).__name__
-        return RawRecord(number, None, raw, f"expected a JSON object, got {kind}")
-    return RawRecord(number, value, raw)
+        value = DECODER.decode(line)
+    except DECODE_ERRORS as err:
+        return RawRecord(number, None, raw, decode_problem(err))
+    problem = not_an_object(value) or surrogate_problem(line, value)
+    return RawRecord(number, None if problem else value, raw, problem)
 
 
 def _json_type_gap(dtype: DataType) -> str:

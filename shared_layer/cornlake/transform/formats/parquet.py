@@ -23,6 +23,7 @@ from cornlake.transform.read import RAW_SNIPPET, RawRecord, buffered
 
 class Parquet(InputFormat):
     name = "parquet"
+    text = False
 
     def open(self, body: Any, size: int) -> io.BufferedReader:
         return buffered(body)  # Parquet compresses inside the file: never decompress it whole
@@ -35,6 +36,7 @@ class Parquet(InputFormat):
             with path.open("wb") as handle:
                 for chunk in iter(lambda: stream.read(1 << 20), b""):
                     handle.write(chunk)
+            self.empty_is_a_batch = True  # a readable Parquet file with no rows is an empty batch
             yield from parquet_records(path)
 
 
