@@ -125,6 +125,8 @@ class Template:
             return self.resolve(props["DatabaseInput"]["Name"])
         if kind in ("AWS::Athena::WorkGroup", "AWS::Serverless::Api"):
             return self.resolve(props["Name"])
+        if kind == "AWS::Serverless::Function":
+            return self.resolve(props.get("FunctionName", name))
         return name
 
     def get_att(self, name: str, attribute: str) -> Any:

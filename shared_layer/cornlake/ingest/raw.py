@@ -75,11 +75,28 @@ def put_once(s3: S3Client, *, bucket: str, key: str, **kwargs: Any) -> bool:
 
 
 def copy_once(s3: S3Client, *, bucket: str, key: str, **kwargs: Any) -> bool:
-    """Copy to a key only where no object is; False when one is already there."""
+    """Copy to a key only where no object is; False when one is already there.
+
+    Where S3 answers a conditional copy with 501 (endpoints that predate it), the key is
+    looked at first instead; raw's versioning keeps any version a race could replace."""
     try:
         s3.copy_object(Bucket=bucket, Key=key, IfNoneMatch="*", **kwargs)
     except ClientError as err:
         if _taken(err, f"s3://{bucket}/{key}"):
+            return False
+        if err.response.get("Error", {}).get("Code") not in ("NotImplemented", "501"):
+            raise
+        if _exists(s3, bucket, key):
+            return False
+        s3.copy_object(Bucket=bucket, Key=key, **kwargs)
+    return True
+
+
+def _exists(s3: S3Client, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return False
         raise
     return True

@@ -169,3 +169,52 @@ def test_s3_test_event_is_skipped(stack: LocalLake, names: dict[str, Any]) -> No
     assert invoke("lambda_ingest_s3_copy", event) == {"batchItemFailures": []}
     assert list_keys(stack, names["raw_bucket"]) == []
     assert read_jsonl is not None
+
+
+def test_where_s3_cannot_copy_conditionally_the_key_is_looked_at_first(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from cornlake.ingest.raw import copy_once
+
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=names["landing_bucket"], Key="ref/lojas/a.json", Body=b"[]")
+    s3.put_object(Bucket=names["raw_bucket"], Key="source=ref/dataset=lojas/taken.json", Body=b"first")
+    real = s3.copy_object
+
+    def old_endpoint(**kwargs: Any) -> Any:
+        if "IfNoneMatch" in kwargs:
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "NotImplemented",
+                        "Message": "A header you provided implies functionality that is not implemented",
+                    }
+                },
+                "CopyObject",
+            )
+        return real(**kwargs)
+
+    source = {"Bucket": names["landing_bucket"], "Key": "ref/lojas/a.json"}
+    with mock.patch.object(s3, "copy_object", side_effect=old_endpoint):
+        assert (
+            copy_once(
+                s3, bucket=names["raw_bucket"], key="source=ref/dataset=lojas/taken.json", CopySource=source
+            )
+            is False
+        )
+        assert (
+            copy_once(
+                s3, bucket=names["raw_bucket"], key="source=ref/dataset=lojas/free.json", CopySource=source
+            )
+            is True
+        )
+    assert (
+        s3.get_object(Bucket=names["raw_bucket"], Key="source=ref/dataset=lojas/taken.json")["Body"].read()
+        == b"first"
+    )
+    assert (
+        s3.get_object(Bucket=names["raw_bucket"], Key="source=ref/dataset=lojas/free.json")["Body"].read()
+        == b"[]"
+    )

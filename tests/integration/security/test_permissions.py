@@ -164,6 +164,14 @@ def test_ingest_api_lands_raw_and_reads_nothing(enforced: Enforced) -> None:
     denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key="elsewhere/x.json", Body=b"{}"))
     denied(lambda: c["s3"].put_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY, Body=b"x"))
     denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+    claim = "claims/api/source=app/dataset=events/" + "a" * 64 + ".json"
+    allowed(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key=claim, Body=b"{}"))
+    allowed(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key=claim))
+    denied(
+        lambda: c["s3"].put_object(
+            Bucket=n["ops_bucket"], Key=claim.replace("/api/", "/landing/"), Body=b"{}"
+        )
+    )
 
 
 def test_ingest_copy_moves_landing_files_into_raw_only(enforced: Enforced) -> None:
@@ -178,6 +186,14 @@ def test_ingest_copy_moves_landing_files_into_raw_only(enforced: Enforced) -> No
     denied(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
     denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
+    claim = "claims/landing/source=erp/dataset=vendas/" + "b" * 64 + ".json"
+    allowed(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key=claim, Body=b"{}"))
+    allowed(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key=claim))
+    denied(
+        lambda: c["s3"].put_object(
+            Bucket=n["ops_bucket"], Key=claim.replace("/landing/", "/api/"), Body=b"{}"
+        )
+    )
 
 
 def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enforced) -> None:
@@ -243,29 +259,112 @@ def test_analyst_reads_curated_and_ops_only(enforced: Enforced) -> None:
     denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
 
 
-def test_template_guards_raw_writes_and_key_use_by_name() -> None:
-    template = Template.load(
-        ROOT / "template.yaml", stack_name="cornlake-prod", parameters={"EnableVpc": "false"}
+def prod(**parameters: str) -> Template:
+    return Template.load(
+        ROOT / "template.yaml", stack_name="cornlake-prod", parameters={"EnableVpc": "false", **parameters}
     )
-    raw_policy = template.properties("RawBucketPolicy")["PolicyDocument"]["Statement"]
-    guard = next(s for s in raw_policy if s["Sid"] == "OnlyIngestionWritesRaw")
-    writers = guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
-    roles = {
-        template.properties(r)["RoleName"]
-        for r in template.of_type("AWS::IAM::Role")
-        if "RoleName" in template.properties(r)
+
+
+def statement(
+    template: Template, logical_id: str, sid: str, document: str = "PolicyDocument"
+) -> dict[str, Any]:
+    return next(s for s in template.properties(logical_id)[document]["Statement"] if s["Sid"] == sid)
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::123456789012:role/{name}"
+
+
+def test_template_guards_raw_writes_to_the_ingestion_roles() -> None:
+    template = prod()
+    writers = statement(template, "RawBucketPolicy", "OnlyIngestionWritesRaw")["Condition"]["ArnNotLike"]
+    roles = {template.properties(r)["RoleName"] for r in template.of_type("AWS::IAM::Role")}
+    assert (
+        {w.rsplit("/", 1)[1] for w in writers["aws:PrincipalArn"]}
+        == {
+            "cornlake-prod-ingest-api",
+            "cornlake-prod-ingest-s3-copy",
+        }
+        <= roles
+    )
+
+
+def test_nothing_deletes_raw_or_loosens_its_guard_but_the_break_glass_role() -> None:
+    template = prod()
+    deletes = statement(template, "RawBucketPolicy", "NothingDeletesRaw")
+    assert deletes["Effect"] == "Deny" and deletes["Principal"] == "*"
+    assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"} <= set(
+        deletes["Action"]
+    )
+    assert deletes["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == role_arn(
+        "cornlake-prod-raw-break-glass"
+    )
+    guard = statement(template, "RawBucketPolicy", "NothingLoosensRawsGuard")
+    assert {"s3:PutLifecycleConfiguration", "s3:PutBucketVersioning", "s3:PutBucketPolicy"} <= set(
+        guard["Action"]
+    )
+    assert guard["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == [
+        role_arn("cornlake-prod-raw-break-glass")
+    ]
+    deployer = role_arn("cfn-deployer")
+    with_deployer = statement(prod(DeployerRoleArn=deployer), "RawBucketPolicy", "NothingLoosensRawsGuard")
+    assert with_deployer["Condition"]["ArnNotEquals"]["aws:PrincipalArn"][1] == deployer
+    trust = template.properties("RawBreakGlassRole")["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def test_object_lock_is_an_option_with_a_retention() -> None:
+    assert "ObjectLockEnabled" not in prod().properties("RawBucket")
+    locked = prod(RawObjectLockDays="365").properties("RawBucket")
+    assert locked["ObjectLockEnabled"] is True
+    assert locked["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {
+        "Mode": "GOVERNANCE",
+        "Days": "365",
     }
-    assert {w.rsplit("/", 1)[1] for w in writers} == {
-        "cornlake-prod-ingest-api",
-        "cornlake-prod-ingest-s3-copy",
+
+
+def test_the_key_is_used_by_exactly_the_stacks_roles_and_administered_without_granting_use() -> None:
+    template = prod()
+    admin = statement(template, "LakeKey", "AccountAdministersTheKey", "KeyPolicy")
+    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:Create*"} & set(
+        admin["Action"]
+    )
+    assert not any(a.endswith("*") and a.startswith(("kms:Create", "kms:Put")) for a in admin["Action"])
+    users = statement(template, "LakeKey", "StackRolesUseTheKey", "KeyPolicy")["Condition"]["ArnEquals"]
+    roles = {template.properties(r)["RoleName"] for r in template.of_type("AWS::IAM::Role")} - {
+        "VpcFlowLogRole"
     }
-    assert {w.rsplit("/", 1)[1] for w in writers} <= roles
-    key_policy = template.properties("LakeKey")["KeyPolicy"]["Statement"]
-    admin = next(s for s in key_policy if s["Sid"] == "AccountAdministersTheKey")
-    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"} & set(admin["Action"])
-    use = next(s for s in key_policy if s["Sid"] == "StackRolesUseTheKey")
-    assert use["Condition"]["ArnLike"]["aws:PrincipalArn"].endswith(":role/cornlake-prod-*")
-    assert all(name.startswith("cornlake-prod-") for name in roles if name != "VpcFlowLogRole")
+    assert set(users["aws:PrincipalArn"]) == {role_arn(name) for name in roles}
+    landing = statement(template, "LakeKey", "ProducersWriteLandingFiles", "KeyPolicy")["Condition"][
+        "StringLike"
+    ]
+    bucket = "arn:aws:s3:::cornlake-prod-landing-123456789012-us-east-1"
+    assert landing["kms:EncryptionContext:aws:s3:arn"] == [bucket, bucket + "/*"]
+
+
+def test_only_the_transform_announces_curated_batches() -> None:
+    deny = statement(prod(), "CuratedTopicPolicy", "OnlyTheTransformAnnounces")
+    assert deny["Effect"] == "Deny" and deny["Action"] == "sns:Publish"
+    assert deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == role_arn(
+        "cornlake-prod-transform-curated"
+    )
+
+
+def test_every_queue_function_and_the_api_have_alarms() -> None:
+    template = prod()
+    alarms = [template.properties(a) for a in template.of_type("AWS::CloudWatch::Alarm")]
+    watched = {(a["MetricName"], a["Dimensions"][0]["Value"]) for a in alarms}
+    for queue in template.of_type("AWS::SQS::Queue"):
+        name = template.properties(queue)["QueueName"]
+        wanted = (
+            "ApproximateNumberOfMessagesVisible" if name.endswith("-dlq") else "ApproximateAgeOfOldestMessage"
+        )
+        assert (wanted, name) in watched, name
+    for function in template.of_type("AWS::Serverless::Function"):
+        name = template.properties(function)["FunctionName"]
+        assert ("Errors", name) in watched and ("Throttles", name) in watched, name
+    assert ("5XXError", "cornlake-prod-ingest") in watched
+    assert all(a["AlarmActions"] for a in alarms)
 
 
 def test_glue_grants_name_the_stacks_databases_only() -> None:
