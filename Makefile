@@ -1,37 +1,51 @@
 # CornLake's verbs. Each target creates what it needs, so a fresh clone needs only Python 3.11+.
+# Every Python package comes from uv.lock (with hashes); see README, "Dependencies".
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The one tool installed before the lock can be read: uv itself, pinned (the dev group pins the same).
+UV_VERSION := 0.13.9
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+# The template tools pin their own dependencies tightly (SAM pins boto3 exactly), so each
+# lives in its own environment, at a pinned version.
+SAM_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
 # sam build needs the Lambda runtime's Python (3.12) on PATH; pyenv users get it this way.
 SAM_PYENV := 3.11.7:3.12.1
 export SAM_CLI_TELEMETRY := 0
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV
 
-.PHONY: help venv test lint typecheck template-check unit integration e2e demo build size-check bench clean
+.PHONY: help venv test lint typecheck template-check requirements requirements-check update-deps unit integration e2e demo build size-check bench clean
 
 help:
-	@echo "make demo   - install, start the local lake, ingest samples, run every stage, query"
-	@echo "make test   - install and run every check (lint, types, template, tests)"
-	@echo "make build  - sam build (arm64, python3.12) and check each function is under 250 MB"
-	@echo "make bench  - transform benchmarks, written to docs/PERFORMANCE.md"
+	@echo "make demo         - install, start the local lake, ingest samples, run every stage, query"
+	@echo "make test         - install and run every check (lint, types, template, locks, tests)"
+	@echo "make build        - sam build (arm64, python3.12) and check each function is under 250 MB"
+	@echo "make bench        - transform benchmarks, written to docs/PERFORMANCE.md"
+	@echo "make update-deps  - refresh uv.lock, rewrite the requirements files, run the tests"
 
-$(BIN)/cornlake: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(BIN)/cornlake: pyproject.toml uv.lock shared_layer/pyproject.toml lambda_*/pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
 	@touch $@
 
 venv: $(BIN)/cornlake
 
 $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet "aws-sam-cli==1.170.0"
+	$(SAM_VENV)/bin/pip install --quiet "aws-sam-cli==$(SAM_VERSION)"
 
-# checkov pins its own dependencies tightly, so it gets a virtual environment of its own.
 $(CHECKOV_VENV)/bin/checkov:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet "checkov==3.3.30"
+	$(CHECKOV_VENV)/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
 
 lint: venv
 	$(BIN)/ruff check .
@@ -45,6 +59,20 @@ template-check: venv $(SAM_VENV)/bin/sam $(CHECKOV_VENV)/bin/checkov
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact --quiet
 
+# Each function's requirements.txt (what sam build installs) is written from uv.lock.
+requirements: venv
+	$(BIN)/python -m cornlake_toolkit.deps write
+
+requirements-check: venv
+	$(BIN)/python -m cornlake_toolkit.deps check
+
+# On purpose, not by accident: newer versions of everything, then the whole suite on them.
+update-deps: | $(UV)
+	$(UV) lock --upgrade
+	$(UV) sync --all-packages --python $(PYTHON)
+	$(BIN)/python -m cornlake_toolkit.deps write
+	$(MAKE) test
+
 unit: venv
 	$(BIN)/pytest tests/unit -q
 
@@ -54,7 +82,7 @@ integration: venv
 e2e: venv
 	$(BIN)/pytest tests/e2e -q
 
-test: lint typecheck template-check size-check
+test: lint typecheck requirements-check template-check size-check
 	$(BIN)/pytest -q
 
 # sam build, then each function with its layers must fit Lambda's 250 MB unzipped.
@@ -68,8 +96,9 @@ demo: venv
 	$(BIN)/cornlake demo
 
 bench: venv
-	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(UV) sync --frozen --all-packages --group bench --python $(PYTHON)
 	$(BIN)/python -m benchmarks.run
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .cornlake .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .cornlake .pytest_cache .mypy_cache .ruff_cache
