@@ -6,7 +6,7 @@ partitions straight from the path):
     landing     <source>/<dataset>/<file name>
     rejected    _rejected/<source>/<dataset>/<file name>        (landing bucket)
     raw         source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>-<file name>
-    curated     source=<s>/dataset=<d>/<partition>=<value>/part-<ingest_id>.parquet
+    curated     tables/<s>/<d>/<partition>=<value>/part-<ingest_id>.parquet
     quarantine  source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>.jsonl
     api rejects _rejected/api/ingest_date=YYYY-MM-DD/<ingest_id>.body   (quarantine bucket)
     ops         <table>/run_date=YYYY-MM-DD/<stage>-<run_id>.json
@@ -137,9 +137,20 @@ def rejected_landing_key(key: str) -> str:
     return f"{REJECTED_PREFIX}/{key}"
 
 
-def table_prefix(source: str, dataset: str) -> str:
-    """The curated (and quarantine) prefix that holds one dataset: its table location."""
+TABLES_PREFIX = "tables"  # curated bucket: one folder per table, holding only its partitions
+
+
+def hive_prefix(source: str, dataset: str) -> str:
+    """One dataset's folder in raw and quarantine: ``source=<s>/dataset=<d>/``, so the quarantine
+    zone reads as one table partitioned by source, dataset and ingest date."""
     return f"source={validate_name('source', source)}/dataset={validate_name('dataset', dataset)}/"
+
+
+def table_prefix(source: str, dataset: str) -> str:
+    """A curated table's location: ``tables/<s>/<d>/``. Below it there are only the table's own
+    partitions, so hive-aware readers (Athena, awswrangler, Spark, DuckDB) invent no columns
+    Glue lacks (``source=``/``dataset=`` folders would read as two more)."""
+    return f"{TABLES_PREFIX}/{validate_name('source', source)}/{validate_name('dataset', dataset)}/"
 
 
 def partition_path(values: dict[str, str]) -> str:
@@ -163,7 +174,7 @@ def range_stem(ingest_id: str, part: int) -> str:
 
 
 def quarantine_key(source: str, dataset: str, ingest_date: date, ingest_id: str) -> str:
-    return f"{table_prefix(source, dataset)}ingest_date={ingest_date.isoformat()}/{ingest_id}.jsonl"
+    return f"{hive_prefix(source, dataset)}ingest_date={ingest_date.isoformat()}/{ingest_id}.jsonl"
 
 
 def api_rejected_key(ingest_id: str) -> str:
@@ -179,7 +190,7 @@ def claim_key(channel: str, source: str, dataset: str, digest: str) -> str:
     """Where the first answer for one API idempotency key or one landed file is kept."""
     if channel not in ("api", "landing") or not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise UnsafeNameError("claim", f"{channel}/{digest}", "channel api or landing, a SHA-256 in hex")
-    return f"{CLAIMS_PREFIX}/{channel}/{table_prefix(source, dataset)}{digest}.json"
+    return f"{CLAIMS_PREFIX}/{channel}/{hive_prefix(source, dataset)}{digest}.json"
 
 
 def ops_key(table: str, run_date: date, stage: str, run_id: str) -> str:

@@ -39,10 +39,11 @@ class Followed:
 class RunWatcher:
     """New run records in the ops bucket, read once each."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, since: datetime | None = None) -> None:
         self.s3 = target.client("s3")
         self.bucket = target.ops_bucket
         self.seen: set[str] = set()
+        self.since = (since or datetime.min.replace(tzinfo=UTC)).isoformat(timespec="milliseconds")
 
     def new_records(self) -> list[dict[str, Any]]:
         today = datetime.now(UTC).date()
@@ -55,7 +56,7 @@ class RunWatcher:
                         self.seen.add(obj["Key"])
                         body = self.s3.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read()
                         records += [json.loads(line) for line in body.decode().splitlines() if line.strip()]
-        return records
+        return [r for r in records if r.get("started_at", "") >= self.since]
 
 
 def follow(
@@ -66,9 +67,11 @@ def follow(
     timeout: float = 300,
     say: Callable[[str], None] = print,
     poll: float = 0.5,
+    since: datetime | None = None,
 ) -> Followed:
-    """Wait until the file's last stage finished (or it was refused, or ``timeout`` passed)."""
-    watcher = RunWatcher(target)
+    """Wait until the file's last stage finished (or it was refused, or ``timeout`` passed).
+    Only runs that started at ``since`` or later count: the same file sent before has its own."""
+    watcher = RunWatcher(target, since=since)
     done = Followed(raw_key=raw_key)
     source = f"s3://{target.landing_bucket}/{landing_key}" if landing_key else ""
     deadline = time.monotonic() + timeout

@@ -22,7 +22,7 @@ def raw_keys(
     objects = []
     day = first
     while day <= last:
-        prefix = f"{keys.table_prefix(source, dataset)}ingest_date={day.isoformat()}/"
+        prefix = f"{keys.hive_prefix(source, dataset)}ingest_date={day.isoformat()}/"
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             objects += page.get("Contents", [])
         day += timedelta(days=1)

@@ -19,7 +19,7 @@ from cornlake.messages import parse_curated_batch
 from cornlake_toolkit.local import LocalLake
 from helpers import invoke, list_keys, load_event, read_jsonl, run_records, sample
 
-CURATED_KEY = "source=erp/dataset=vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet"
+CURATED_KEY = "tables/erp/vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet"
 
 
 VENDAS_SCHEMA = pa.schema(
@@ -69,12 +69,12 @@ def test_catalog_registers_table_columns_and_partition(stack: LocalLake, names: 
     assert columns["valor_total"]["Type"] == "decimal(14,2)"
     assert columns["cliente"]["Comment"] == "Nome do cliente [PII]"
     assert (
-        table["StorageDescriptor"]["Location"] == f"s3://{names['curated_bucket']}/source=erp/dataset=vendas/"
+        table["StorageDescriptor"]["Location"] == f"s3://{names['curated_bucket']}/tables/erp/vendas/"
     )
     assert [k["Name"] for k in table["PartitionKeys"]] == ["mes_venda"]
     parts = glue.get_partitions(DatabaseName=names["glue_database"], TableName="erp_vendas")["Partitions"]
     assert [(p["Values"], p["StorageDescriptor"]["Location"]) for p in parts] == [
-        (["2026-11"], f"s3://{names['curated_bucket']}/source=erp/dataset=vendas/mes_venda=2026-11/")
+        (["2026-11"], f"s3://{names['curated_bucket']}/tables/erp/vendas/mes_venda=2026-11/")
     ]
     ops = {t["Name"]: t for t in glue.get_tables(DatabaseName=names["ops_glue_database"])["TableList"]}
     assert set(ops) == {"runs", "quality_results"}

@@ -100,7 +100,7 @@ def enforced() -> Iterator[Enforced]:
         s3 = lake.client("s3")
         for bucket, obj in (
             ("raw_bucket", "source=erp/dataset=vendas/ingest_date=2026-11-20/x-a.csv"),
-            ("curated_bucket", "source=erp/dataset=vendas/mes_venda=2026-11/part-x.parquet"),
+            ("curated_bucket", "tables/erp/vendas/mes_venda=2026-11/part-x.parquet"),
             ("quarantine_bucket", "source=erp/dataset=vendas/ingest_date=2026-11-20/x.jsonl"),
             ("landing_bucket", "erp/vendas/a.csv"),
             ("ops_bucket", "runs/run_date=2026-11-20/x.json"),
@@ -145,7 +145,7 @@ def denied(action: Callable[[], Any]) -> None:
 
 
 RAW_KEY = "source=erp/dataset=vendas/ingest_date=2026-11-20/x-a.csv"
-CURATED_KEY = "source=erp/dataset=vendas/mes_venda=2026-11/part-x.parquet"
+CURATED_KEY = "tables/erp/vendas/mes_venda=2026-11/part-x.parquet"
 QUARANTINE_KEY = "source=erp/dataset=vendas/ingest_date=2026-11-20/x.jsonl"
 
 
@@ -208,7 +208,7 @@ def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enfo
     denied(lambda: c["s3"].delete_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key=RAW_KEY, Body=b"overwrite"))
     denied(lambda: c["s3"].get_object(Bucket=n["landing_bucket"], Key="erp/vendas/a.csv"))
-    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["curated_bucket"], Prefix="source=erp/"))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["curated_bucket"], Prefix="tables/erp/"))
     denied(lambda: c["s3"].list_objects_v2(Bucket=n["raw_bucket"], Prefix="source=erp/"))
     denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key="elsewhere/x.parquet"))
     denied(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("catalog")))

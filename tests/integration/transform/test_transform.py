@@ -47,8 +47,8 @@ def test_csv_becomes_typed_partitioned_parquet_and_quarantine(
 
     keys = list_keys(stack, names["curated_bucket"])
     assert keys == [
-        "source=erp/dataset=vendas/mes_venda=2026-10/part-20261120T120000Z-0123456789ab.parquet",
-        "source=erp/dataset=vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet",
+        "tables/erp/vendas/mes_venda=2026-10/part-20261120T120000Z-0123456789ab.parquet",
+        "tables/erp/vendas/mes_venda=2026-11/part-20261120T120000Z-0123456789ab.parquet",
     ]
     rows = curated_rows(stack, names["curated_bucket"])
     assert len(rows) == 38
@@ -103,7 +103,7 @@ def test_json_lines_through_a_real_notification(stack: LocalLake, names: dict[st
     row = next(r for r in rows if r["event_id"] == "evt-7-00000000")
     assert row["device"] == {"os": "android", "app_version": "3.8.0", "screen_width": 390}
     assert row["amount"] == Decimal("587.59")
-    partitions = {k.split("/")[2] for k in list_keys(stack, names["curated_bucket"])}
+    partitions = {k.split("/")[3] for k in list_keys(stack, names["curated_bucket"])}
     assert partitions == {
         "event_date=2026-11-20",
         "event_date=2026-11-21",

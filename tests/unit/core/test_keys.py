@@ -24,7 +24,7 @@ def test_raw_key_round_trips_through_an_s3_event_encoding() -> None:
 def test_curated_quarantine_and_ops_keys_are_hive_style() -> None:
     assert (
         keys.curated_key("app", "events", {"event_date": "2026-11-20"}, "20261120T120000Z-0123456789ab")
-        == "source=app/dataset=events/event_date=2026-11-20/part-20261120T120000Z-0123456789ab.parquet"
+        == "tables/app/events/event_date=2026-11-20/part-20261120T120000Z-0123456789ab.parquet"
     )
     assert (
         keys.quarantine_key("app", "events", date(2026, 11, 20), "20261120T120000Z-0123456789ab")

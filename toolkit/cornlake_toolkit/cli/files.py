@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,13 @@ def cmd_ingest(args: argparse.Namespace, target: Target) -> int:
     key = f"{keys.validate_name('source', args.source)}/{keys.validate_name('dataset', args.dataset)}/"
     key += keys.validate_file_name(args.name or path.name)
     registry().get(args.source, args.dataset)
+    started = datetime.now(UTC)
     target.client("s3").upload_file(str(path), target.landing_bucket, key)
     print(f"uploaded {path} to s3://{target.landing_bucket}/{key}")
     if not args.wait:
         say(FOLLOW_HINT)
         return 0
-    return _outcome(follow(target, landing_key=key, timeout=args.timeout, say=say))
+    return _outcome(follow(target, landing_key=key, timeout=args.timeout, say=say, since=started))
 
 
 def cmd_push(args: argparse.Namespace, target: Target) -> int:
@@ -81,7 +83,7 @@ def cmd_push(args: argparse.Namespace, target: Target) -> int:
     data = path.read_bytes()
     content_type = CONTENT_TYPES.get(path.suffix.lower(), "application/x-ndjson")
     chunks = ndjson_chunks(data, DEFAULT_MAX_BODY_BYTES) if content_type.endswith("ndjson") else [data]
-    failed, landed = 0, []
+    failed, landed, started = 0, [], datetime.now(UTC)
     for chunk in chunks:
         status, body = post_records(target, args.source, args.dataset, chunk, content_type)
         if status == 202:
@@ -94,7 +96,9 @@ def cmd_push(args: argparse.Namespace, target: Target) -> int:
         if landed:
             say(FOLLOW_HINT)
         return 1 if failed else 0
-    outcomes = [_outcome(follow(target, raw_key=key, timeout=args.timeout, say=say)) for key in landed]
+    outcomes = [
+        _outcome(follow(target, raw_key=key, timeout=args.timeout, say=say, since=started)) for key in landed
+    ]
     return 1 if failed or any(outcomes) else 0
 
 
