@@ -10,10 +10,11 @@ when that dataset is asked for.
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,9 @@ class Partitioning:
     column: str = ""
     granularity: str = "day"
     name: str = "ingest_date"
+    timezone: str = "UTC"  # the calendar a timestamp column's partitions follow
+    projection: bool = False  # Athena partition projection instead of registered partitions
+    projection_start: str = "2020-01-01"  # the first value projection covers
 
     @property
     def value_format(self) -> str:
@@ -81,9 +85,39 @@ class Partitioning:
         if self.by == "ingest_date":
             return ingest_date.isoformat()
         moment = row.get(self.column)
-        if not isinstance(moment, date | datetime):
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(zoneinfo.ZoneInfo(self.timezone))
+        elif not isinstance(moment, date):
             return None
         return moment.strftime(self.value_format)
+
+
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90m', '6h', '1d', '2w' as a timedelta; ValueError for anything else."""
+    match = re.fullmatch(r"(\d+)([mhdw])", text.strip())
+    if not match or int(match[1]) == 0:
+        raise ValueError(text)
+    return timedelta(seconds=int(match[1]) * _DURATION_UNITS[match[2]])
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How often new data is expected, and how late it may be before it is called late."""
+
+    expected_every: str = ""  # e.g. "1d"; '' = no expectation
+    grace: str = "0m"
+
+    @property
+    def deadline(self) -> timedelta | None:
+        """How long after the last batch the dataset counts as late (None: never)."""
+        if not self.expected_every:
+            return None
+        return parse_duration(self.expected_every) + (
+            parse_duration(self.grace) if self.grace != "0m" else timedelta()
+        )
 
 
 PRODUCER_KINDS = ("iam", "cognito_group", "api_key")
@@ -137,6 +171,7 @@ class Contract:
     path: str = ""
     producers: tuple[Producer, ...] = ()  # empty: anyone the ingest API authenticates
     across_files: str = "keep_all"  # latest_view: also a <table>_latest view, the last row per key
+    freshness: Freshness = field(default_factory=Freshness)
 
     @property
     def latest_view_name(self) -> str:
@@ -261,10 +296,7 @@ def _parse_format(f: _Fields) -> FormatSpec:
         raise f.fail("quote", "a single character", spec.quote)
     if spec.thousands and spec.thousands == spec.decimal:
         raise f.fail("thousands", "a character other than the decimal mark", spec.thousands)
-    try:
-        zoneinfo.ZoneInfo(spec.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise f.fail("timezone", "an IANA time zone such as America/Sao_Paulo", spec.timezone) from None
+    _zone(f, "timezone", "UTC")
     return spec
 
 
@@ -301,10 +333,16 @@ def _parse_columns(top: _Fields) -> tuple[Column, ...]:
 
 
 def _parse_partitioning(p: _Fields, columns: tuple[Column, ...]) -> Partitioning:
-    p.unknown({"by", "column", "granularity", "name"})
+    p.unknown({"by", "column", "granularity", "name", "timezone", "projection", "projection_start"})
     by = p.choice("by", ("ingest_date", "column"), "ingest_date")
+    projection = p.get("projection", bool, False)
+    start = p.get("projection_start", str, "2020-01-01")
+    try:
+        date.fromisoformat(start)
+    except ValueError:
+        raise p.fail("projection_start", "a date YYYY-MM-DD", start) from None
     if by == "ingest_date":
-        return Partitioning()
+        return Partitioning(projection=projection, projection_start=start)
     column = p.get("column", str, required=True)
     match = [c for c in columns if c.name == column]
     if not match or match[0].type.kind not in ("date", "timestamp"):
@@ -313,7 +351,32 @@ def _parse_partitioning(p: _Fields, columns: tuple[Column, ...]) -> Partitioning
     name = p.name("name", "partition", default=f"{column}_{granularity}")
     if name in {c.name for c in columns}:
         raise p.fail("name", "a name that is not also a column", name)
-    return Partitioning(by, column, granularity, name)
+    zone = _zone(p, "timezone", "UTC")
+    if zone != "UTC" and match[0].type.kind == "date":
+        raise p.fail("timezone", "UTC for a date column (a date has no time of day to move)", zone)
+    return Partitioning(by, column, granularity, name, zone, projection, start)
+
+
+def _zone(f: _Fields, key: str, default: str) -> str:
+    zone = f.get(key, str, default)
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise f.fail(key, "an IANA time zone such as America/Sao_Paulo", zone) from None
+    return str(zone)
+
+
+def _parse_freshness(f: _Fields) -> Freshness:
+    f.unknown({"expected_every", "grace"})
+    freshness = Freshness(f.get("expected_every", str, ""), f.get("grace", str, "0m"))
+    for key in ("expected_every", "grace"):
+        value = getattr(freshness, key)
+        if value and value != "0m":
+            try:
+                parse_duration(value)
+            except ValueError:
+                raise f.fail(key, "a duration such as 90m, 6h, 1d or 2w", value) from None
+    return freshness
 
 
 def _parse_rule(q: _Fields, names: set[str]) -> QualityRule:
@@ -377,6 +440,7 @@ def _across_files(top: _Fields, primary_key: tuple[str, ...]) -> str:
 
 _TOP_FIELDS = {
     "duplicates_across_files",
+    "freshness",
     "producers",
     "source",
     "dataset",
@@ -419,6 +483,7 @@ def parse_contract(data: Any, path: str) -> Contract:
         path=path,
         producers=_parse_producers(top),
         across_files=_across_files(top, primary_key),
+        freshness=_parse_freshness(top.nested("freshness", default={})),
     )
 
 

@@ -74,6 +74,7 @@ class CuratedBatch:
     rows_in: int = 0
     rows_quarantined: int = 0
     added_columns: tuple[str, ...] = ()  # new string columns from schema evolution (new_columns: evolve)
+    rows_replaced: int = 0  # rows of earlier files of this raw object the batch replaced (a reprocess)
 
     @property
     def rows_out(self) -> int:

@@ -29,6 +29,9 @@ class Settings:
     curated_topic_arn: str = ""
     glue_database: str = ""
     ops_glue_database: str = ""
+    raw_glue_database: str = ""  # the raw zone's tables, as the data arrived
+    athena_workgroup: str = ""  # where the catalog saves each dataset's example queries
+    lake_formation_tags: str = ""  # "true": PII columns are tagged for Lake Formation
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     transform_queue_url: str = ""
     split_bytes: int = 2 * 1024**3
@@ -45,6 +48,9 @@ class Settings:
         "curated_topic_arn": "CURATED_TOPIC_ARN",
         "glue_database": "GLUE_DATABASE",
         "ops_glue_database": "OPS_GLUE_DATABASE",
+        "raw_glue_database": "RAW_GLUE_DATABASE",
+        "athena_workgroup": "ATHENA_WORKGROUP",
+        "lake_formation_tags": "LAKE_FORMATION_TAGS",
         "max_body_bytes": "MAX_BODY_BYTES",
         "transform_queue_url": "TRANSFORM_QUEUE_URL",
         "split_bytes": "TRANSFORM_SPLIT_BYTES",

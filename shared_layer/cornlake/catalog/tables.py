@@ -1,19 +1,27 @@
 """Glue tables from contracts: the curated table of each dataset, and the ops tables.
 
 No crawlers: the contract already knows the schema, so tables are created or updated from
-it: types, column comments (with PII marks), description, owner and parameters. The ops
-tables (run records, quality results) are registered with partition projection, so they
-need no partition management at all.
+it: types, column comments (with PII marks), description, owner, and parameters that
+describe the table to people and tools (owner, source, contract and schema versions, PII
+columns, expected update interval, last update, row count). Every update is optimistic: it
+names the table version it read (Glue's ``VersionId``) and, when another writer got there
+first, reads again and retries; a change of structure keeps the old definition as a Glue
+table version. Tables may use Athena partition projection (``partitioning.projection``);
+the ops tables always do, so they need no partition management at all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import random
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from cornlake import keys
-from cornlake.contracts import LINEAGE_COLUMN, Contract
+from cornlake.contracts import LINEAGE_COLUMN, Contract, Partitioning
+from cornlake.errors import ConflictError
 from cornlake.ops import OPS_TABLES, OpsTable
 
 if TYPE_CHECKING:
@@ -45,8 +53,15 @@ def ensure_database(glue: GlueClient, name: str, description: str) -> None:
             glue.create_database(DatabaseInput={"Name": name, "Description": description})
 
 
-def table_input(contract: Contract, bucket: str, evolved: Iterable[str] = ()) -> dict[str, Any]:
-    """The Glue table for a contract, plus string columns schema evolution added."""
+STATS_PARAMETERS = ("cornlake.last_update", "cornlake.row_count", "cornlake.recent_batches")
+UPDATE_ATTEMPTS = 8
+
+
+def table_input(
+    contract: Contract, bucket: str, evolved: Iterable[str] = (), stats: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The Glue table for a contract, plus string columns schema evolution added, described by its
+    parameters (owner, description, source, versions, PII columns, freshness, statistics)."""
     columns = [
         {
             "Name": c.name,
@@ -60,21 +75,13 @@ def table_input(contract: Contract, bucket: str, evolved: Iterable[str] = ()) ->
     columns.append({"Name": LINEAGE_COLUMN, "Type": "string", "Comment": LINEAGE_COMMENT})
     part = contract.partitioning
     location = f"s3://{bucket}/{keys.table_prefix(contract.source, contract.dataset)}"
+    parameters = _parameters(contract, columns) | projection_parameters(part, location) | dict(stats or {})
     return {
         "Name": contract.table_name,
         "Description": contract.description,
         "Owner": contract.owner,
         "TableType": "EXTERNAL_TABLE",
-        "Parameters": {
-            "classification": "parquet",
-            "parquet.compression": "ZSTD",
-            "cornlake.source": contract.source,
-            "cornlake.dataset": contract.dataset,
-            "cornlake.contract_version": str(contract.version),
-            "cornlake.primary_key": ",".join(contract.primary_key),
-            "cornlake.pii_columns": ",".join(c.name for c in contract.columns if c.pii),
-            "EXTERNAL": "TRUE",
-        },
+        "Parameters": parameters,
         "PartitionKeys": [
             {
                 "Name": part.name,
@@ -87,26 +94,112 @@ def table_input(contract: Contract, bucket: str, evolved: Iterable[str] = ()) ->
     }
 
 
-def upsert_table(glue: GlueClient, database: str, table: dict[str, Any]) -> str:
-    """Create the table, or update it when its definition changed; return what happened."""
+def _parameters(contract: Contract, columns: list[dict[str, Any]]) -> dict[str, str]:
+    schema = ",".join(f"{c['Name']}:{c['Type']}" for c in columns)
+    return {
+        "classification": "parquet",
+        "parquet.compression": "ZSTD",
+        "EXTERNAL": "TRUE",
+        "cornlake.source": contract.source,
+        "cornlake.dataset": contract.dataset,
+        "cornlake.owner": contract.owner,
+        "cornlake.description": contract.description[: COMMENT_LIMIT * 4],
+        "cornlake.contract_version": str(contract.version),
+        "cornlake.schema_version": hashlib.sha256(schema.encode()).hexdigest()[:12],
+        "cornlake.primary_key": ",".join(contract.primary_key),
+        "cornlake.pii_columns": ",".join(c.name for c in contract.columns if c.pii),
+        "cornlake.expected_update_interval": contract.freshness.expected_every,
+        "cornlake.grace": contract.freshness.grace if contract.freshness.expected_every else "",
+        "cornlake.duplicates_across_files": contract.across_files,
+    }
+
+
+_PROJECTION_UNITS = {
+    "day": ("yyyy-MM-dd", "DAYS"),
+    "month": ("yyyy-MM", "MONTHS"),
+    "hour": ("yyyy-MM-dd-HH", "HOURS"),
+}
+
+
+def projection_parameters(part: Partitioning, location: str) -> dict[str, str]:
+    """Athena partition projection for a date partition: no partitions to register at all."""
+    if not part.projection:
+        return {}
+    fmt, unit = _PROJECTION_UNITS[part.granularity]
+    return {
+        "projection.enabled": "true",
+        f"projection.{part.name}.type": "date",
+        f"projection.{part.name}.format": fmt,
+        f"projection.{part.name}.range": f"{part.projection_start[: len(fmt)]},NOW",
+        f"projection.{part.name}.interval": "1",
+        f"projection.{part.name}.interval.unit": unit,
+        "storage.location.template": f"{location}{part.name}=${{{part.name}}}/",
+    }
+
+
+def structure(table: dict[str, Any]) -> tuple[Any, ...]:
+    """What a table is, apart from its statistics: a change here keeps a new Glue table version."""
+    parameters = {k: v for k, v in table.get("Parameters", {}).items() if k not in STATS_PARAMETERS}
+    return (
+        table.get("StorageDescriptor", {}).get("Columns"),
+        table.get("StorageDescriptor", {}).get("Location"),
+        table.get("Description", ""),
+        table.get("Owner", ""),
+        parameters,
+        table.get("PartitionKeys", []),
+        table.get("ViewOriginalText", ""),
+    )
+
+
+def current_table(glue: GlueClient, database: str, name: str) -> dict[str, Any] | None:
     try:
-        current = glue.get_table(DatabaseName=database, Name=table["Name"])["Table"]
+        return dict(glue.get_table(DatabaseName=database, Name=name)["Table"])
     except glue.exceptions.EntityNotFoundException:
-        try:
+        return None
+
+
+def write_table(
+    glue: GlueClient, database: str, table: dict[str, Any], current: dict[str, Any] | None
+) -> str:
+    """Create or update one table against the version ``current`` was read at: a concurrent writer
+    raises ConflictError (transient), so the caller reads again and retries. Statistics alone
+    replace the current version; any other change keeps the old one as a Glue table version."""
+    try:
+        if current is None:
             glue.create_table(DatabaseName=database, TableInput=table)  # type: ignore[arg-type]
             return "created"
-        except glue.exceptions.AlreadyExistsException:
-            current = glue.get_table(DatabaseName=database, Name=table["Name"])["Table"]
-    same = (
-        current.get("StorageDescriptor", {}).get("Columns") == table["StorageDescriptor"]["Columns"]
-        and current.get("Description", "") == table["Description"]
-        and current.get("Parameters", {}) == table["Parameters"]
-        and current.get("PartitionKeys", []) == table["PartitionKeys"]
-    )
-    if same:
-        return "unchanged"
-    glue.update_table(DatabaseName=database, TableInput=table)  # type: ignore[arg-type]
-    return "updated"
+        if structure(current) == structure(table):
+            stats = {k: current.get("Parameters", {}).get(k) for k in STATS_PARAMETERS}
+            if stats == {k: table["Parameters"].get(k) for k in STATS_PARAMETERS}:
+                return "unchanged"
+            glue.update_table(
+                DatabaseName=database,
+                TableInput=table,  # type: ignore[arg-type]
+                VersionId=current["VersionId"],
+                SkipArchive=True,
+            )
+            return "statistics"
+        glue.update_table(DatabaseName=database, TableInput=table, VersionId=current["VersionId"])  # type: ignore[arg-type]
+        return "updated"
+    except (glue.exceptions.ConcurrentModificationException, glue.exceptions.AlreadyExistsException) as err:
+        raise ConflictError(f"Glue table {database}.{table['Name']}", type(err).__name__) from None
+
+
+def upsert_table(glue: GlueClient, database: str, table: dict[str, Any]) -> str:
+    """Create the table, or update it when its definition changed, retrying on conflict."""
+    for attempt in range(UPDATE_ATTEMPTS):
+        try:
+            return write_table(glue, database, table, current_table(glue, database, table["Name"]))
+        except ConflictError:
+            if attempt == UPDATE_ATTEMPTS - 1:
+                raise
+            backoff(attempt)
+    raise AssertionError("unreachable")
+
+
+def backoff(attempt: int) -> None:
+    """A short, jittered wait before reading a conflicting table again."""
+    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not secrets
 
 
 def ops_table_input(table: OpsTable, bucket: str) -> dict[str, Any]:

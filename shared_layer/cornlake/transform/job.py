@@ -175,7 +175,7 @@ def transform_object(
             schema_problems=schema_problems,
             options=options,
         )
-        objects = upload_curated(s3, contract, curated_bucket, stem, done.files)
+        uploaded = upload_curated(s3, contract, curated_bucket, stem, done.files)
         qkey = keys.quarantine_key(contract.source, contract.dataset, raw.ingest_date, stem)
         kept = upload_quarantine(s3, quarantine_bucket, qkey, done.quarantine_path, done.quarantine_entries)
     batch = CuratedBatch(
@@ -185,10 +185,11 @@ def transform_object(
         raw.ingest_id,
         key,
         curated_bucket,
-        tuple(objects),
+        tuple(uploaded.objects),
         done.rows_in,
         done.quarantined,
         tuple(done.evolved_columns),
+        uploaded.rows_replaced,
     )
     return _outcome(batch, kept, size, done)
 

@@ -88,7 +88,10 @@ class Stage:
         part = self.contract.partitioning
         if part.by == "ingest_date":
             return "NULL"  # filled in when writing: one value for the whole object
-        return f"strftime({values[part.column]}, {literal(part.value_format)})"
+        moment = values[part.column]
+        if part.timezone != "UTC":  # the partition follows the local calendar of the contract
+            moment = f"timezone({literal(part.timezone)}, {moment})"
+        return f"strftime({moment}, {literal(part.value_format)})"
 
     def insert(self, sql: str) -> int:
         """Run an INSERT built by a format's fast path; return how many rows it added."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from botocore.exceptions import ClientError
+
 from cornlake import keys
 from cornlake.contracts import LINEAGE_COLUMN, Contract
 from cornlake.messages import CuratedObject
@@ -100,11 +102,19 @@ def write_parquet(
     return files
 
 
+@dataclass
+class Uploaded:
+    objects: list[CuratedObject]
+    rows_replaced: int  # rows of the earlier run's files this upload replaced or removed
+
+
 def upload_curated(
     s3: S3Client, contract: Contract, bucket: str, stem: str, files: list[OutputFile]
-) -> list[CuratedObject]:
-    """Upload the curated files under their deterministic keys; remove an earlier run's extra parts."""
-    objects: list[CuratedObject] = []
+) -> Uploaded:
+    """Upload the curated files under their deterministic keys; remove an earlier run's extra parts.
+
+    Each file carries its row count in its metadata, so a reprocess knows how many rows it replaced."""
+    done = Uploaded([], 0)
     by_partition: dict[str, list[OutputFile]] = {}
     for f in files:
         by_partition.setdefault(f.partition, []).append(f)
@@ -113,23 +123,40 @@ def upload_curated(
         kept = set()
         for n, f in enumerate(parts):
             key = keys.curated_key(contract.source, contract.dataset, partition, stem, n)
-            s3.upload_file(str(f.path), bucket, key, ExtraArgs={"ContentType": PARQUET_CONTENT_TYPE})
-            objects.append(CuratedObject(key, partition, f.rows))
+            done.rows_replaced += rows_of(s3, bucket, key)
+            extra = {"ContentType": PARQUET_CONTENT_TYPE, "Metadata": {"rows": str(f.rows)}}
+            s3.upload_file(str(f.path), bucket, key, ExtraArgs=extra)
+            done.objects.append(CuratedObject(key, partition, f.rows))
             kept.add(key)
-        _remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
-    return objects
+        done.rows_replaced += _remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
+    return done
+
+
+def rows_of(s3: S3Client, bucket: str, key: str) -> int:
+    """The row count a curated file was written with (0 when there is no such file)."""
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return 0
+        raise
+    return int(head.get("Metadata", {}).get("rows", 0))
 
 
 def _remove_stale_parts(
     s3: S3Client, contract: Contract, bucket: str, partition: dict[str, str], *, stem: str, kept: set[str]
-) -> None:
-    """A reprocess that writes fewer files must not leave an earlier run's extra parts behind."""
+) -> int:
+    """A reprocess that writes fewer files must not leave an earlier run's extra parts behind;
+    return the rows they held."""
     prefix = (
         keys.table_prefix(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
     )
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    removed = 0
     for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
+        removed += rows_of(s3, bucket, stale)
         s3.delete_object(Bucket=bucket, Key=stale)
+    return removed
 
 
 def upload_quarantine(s3: S3Client, bucket: str, key: str, path: Path, entries: int) -> str:

@@ -68,9 +68,7 @@ def test_catalog_registers_table_columns_and_partition(stack: LocalLake, names: 
     columns = {c["Name"]: c for c in table["StorageDescriptor"]["Columns"]}
     assert columns["valor_total"]["Type"] == "decimal(14,2)"
     assert columns["cliente"]["Comment"] == "Nome do cliente [PII]"
-    assert (
-        table["StorageDescriptor"]["Location"] == f"s3://{names['curated_bucket']}/tables/erp/vendas/"
-    )
+    assert table["StorageDescriptor"]["Location"] == f"s3://{names['curated_bucket']}/tables/erp/vendas/"
     assert [k["Name"] for k in table["PartitionKeys"]] == ["mes_venda"]
     parts = glue.get_partitions(DatabaseName=names["glue_database"], TableName="erp_vendas")["Partitions"]
     assert [(p["Values"], p["StorageDescriptor"]["Location"]) for p in parts] == [
@@ -144,7 +142,7 @@ def test_provision_external_splits_services_like_docker_compose(stack: LocalLake
         assert any(q.endswith("cornlake-local-transform-dlq") for q in queues)
         assert other.client("glue").get_databases()["DatabaseList"] == []
     dbs = {d["Name"] for d in stack.client("glue").get_databases()["DatabaseList"]}
-    assert dbs == {"cornlake_local", "cornlake_local_ops"}
+    assert dbs == {"cornlake_local", "cornlake_local_ops", "cornlake_local_raw"}
 
 
 def test_a_latest_view_keeps_each_key_from_the_file_that_came_last(

@@ -61,3 +61,25 @@ def test_cognito_mode_trusts_the_given_user_pool() -> None:
     template = transformed(ApiAuth="COGNITO_JWT", CognitoUserPoolArn=pool)
     schemes = template.properties("IngestApi")["Body"]["components"]["securitySchemes"]
     assert schemes["cognito"]["x-amazon-apigateway-authorizer"]["providerARNs"] == [pool]
+
+
+def test_lake_formation_grants_the_analyst_only_columns_not_tagged_pii() -> None:
+    plain = transformed()
+    assert "PiiTag" not in plain.resources
+    governed = transformed(EnableLakeFormation="true")
+    grant = governed.properties("AnalystReadsNonPiiColumns")
+    assert grant["Resource"]["LFTagPolicy"]["Expression"] == [
+        {"TagKey": "cornlake_pii", "TagValues": ["false"]}
+    ]
+    assert grant["Permissions"] == ["SELECT", "DESCRIBE"]
+    assert governed.properties("CuratedDatabaseNotPii")["LFTags"][0]["TagValues"] == ["false"]
+    # the analyst no longer reads curated objects straight from S3: only through Lake Formation
+    statements = [
+        s for p in governed.properties("AnalystRole")["Policies"] for s in p["PolicyDocument"]["Statement"]
+    ]
+    readable = [r for s in statements if "s3:GetObject" in s["Action"] for r in s["Resource"]]
+    assert not any("curated" in str(r) for r in readable)
+    catalog_env = governed.properties("CatalogFunction")["Environment"]["Variables"]
+    assert catalog_env["LAKE_FORMATION_TAGS"] == "true"
+    catalog_policies = [p["PolicyName"] for p in governed.properties("CatalogRole")["Policies"]]
+    assert "lake-formation-tags" in catalog_policies

@@ -11,6 +11,11 @@
   written even after a newer one replaced it; moto's events carry neither.
 * Conditional copies: S3 refuses ``CopyObject`` with ``If-None-Match: *`` when the
   destination exists (412); moto copies anyway.
+* Athena's ``BatchGetNamedQuery``, which moto lacks (the catalog lists its named queries with it).
+* Optimistic Glue updates: Glue refuses ``UpdateTable`` with a ``VersionId`` that is no longer
+  the table's (ConcurrentModificationException), and ``SkipArchive`` updates the table
+  without keeping the old definition as a version; moto ignores both, so lost updates could
+  not be seen.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ def adjust_moto() -> None:
     _one_event_per_multipart_upload()
     _events_name_the_version()
     _conditional_copies()
+    _optimistic_glue_updates()
+    _batch_get_named_query()
 
 
 def _one_event_per_multipart_upload() -> None:
@@ -89,3 +96,56 @@ def _conditional_copies() -> None:
         return copy(self)
 
     S3Response.copy_object = copy_object  # type: ignore[method-assign]
+
+
+_glue_lock = threading.Lock()
+
+
+def _optimistic_glue_updates() -> None:
+    from moto.glue.exceptions import GlueClientError
+    from moto.glue.responses import GlueResponse
+
+    def update_table(self: Any) -> Any:
+        from moto.core.responses import EmptyResult
+
+        database, table_input = self.parameters.get("DatabaseName"), self.parameters.get("TableInput")
+        version, skip = self.parameters.get("VersionId"), self.parameters.get("SkipArchive")
+        with _glue_lock:  # compare and set, as one step
+            table = self.glue_backend.get_table(database, table_input["Name"])
+            if version is not None and str(version) != str(table._current_version):
+                raise GlueClientError(
+                    "ConcurrentModificationException",
+                    f"table version {version} is not the current version {table._current_version}",
+                )
+            replaced = str(table._current_version)
+            self.glue_backend.update_table(database, table_input["Name"], table_input)
+            if skip:  # a new version id, and the old definition is not kept
+                table.versions.pop(replaced, None)
+        return EmptyResult()
+
+    GlueResponse.update_table = update_table  # type: ignore[method-assign]
+
+
+def _batch_get_named_query() -> None:
+    import json
+
+    from moto.athena.responses import AthenaResponse
+
+    def batch_get_named_query(self: Any) -> str:
+        found = []
+        for query_id in self._get_param("NamedQueryIds") or []:
+            nq = self.athena_backend.get_named_query(query_id)
+            if nq is not None:
+                found.append(
+                    {
+                        "Name": nq.name,
+                        "Description": nq.description,
+                        "Database": nq.database,
+                        "QueryString": nq.query_string,
+                        "NamedQueryId": nq.id,
+                        "WorkGroup": nq.workgroup.name,
+                    }
+                )
+        return json.dumps({"NamedQueries": found, "UnprocessedNamedQueryIds": []})
+
+    AthenaResponse.batch_get_named_query = batch_get_named_query  # type: ignore[attr-defined]
