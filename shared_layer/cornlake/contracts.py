@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cornlake import dqdl
 from cornlake.datatypes import DataType, TypeSyntaxError, parse_type
 from cornlake.errors import ContractError, UnknownDatasetError, UnsafeNameError
 from cornlake.keys import PARTITION_FORMATS, validate_name
@@ -30,8 +31,9 @@ ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
 GRANULARITIES = tuple(PARTITION_FORMATS)
 EVOLUTION = ("discard", "freeze", "evolve")
 ACROSS_FILES = ("keep_all", "latest_view")  # rows repeating a primary key in later files
-CHECKS = ("not_null", "unique", "accepted_values", "range", "row_count")  # cornlake.quality.rules
+CHECKS = tuple(dqdl.ALIASES)  # the rule names before DQDL, still read (cornlake.dqdl.from_alias)
 SEVERITIES = ("error", "warn")
+QUALITY_MODES = ("check_after_publish", "audit_before_publish")  # write-audit-publish: held until checked
 LINEAGE_COLUMN = "_ingest_id"  # every curated row carries the ingest id of the raw object it came from
 
 
@@ -141,18 +143,7 @@ class Producer:
         return bool(identity.get("api_key")) and identity.get("api_key") == self.value
 
 
-@dataclass(frozen=True)
-class QualityRule:
-    check: str
-    columns: tuple[str, ...] = ()
-    values: tuple[Any, ...] = ()
-    min: float | None = None
-    max: float | None = None
-    severity: str = "error"
-
-    @property
-    def rule_id(self) -> str:
-        return f"{self.check}:{','.join(self.columns) or '*'}"
+QualityRule = dqdl.Rule  # a contract's quality rule: DQDL, parsed (cornlake.dqdl)
 
 
 @dataclass(frozen=True)
@@ -172,6 +163,17 @@ class Contract:
     producers: tuple[Producer, ...] = ()  # empty: anyone the ingest API authenticates
     across_files: str = "keep_all"  # latest_view: also a <table>_latest view, the last row per key
     freshness: Freshness = field(default_factory=Freshness)
+    quality_mode: str = "check_after_publish"
+
+    @property
+    def audited(self) -> bool:
+        """Whether batches wait in staging until their quality check passes (write-audit-publish)."""
+        return self.quality_mode == "audit_before_publish"
+
+    @property
+    def references(self) -> set[str]:
+        """Tables this contract's ReferentialIntegrity rules read."""
+        return {r.reference[0] for r in self.quality if r.type == "ReferentialIntegrity"}
 
     @property
     def latest_view_name(self) -> str:
@@ -379,13 +381,15 @@ def _parse_freshness(f: _Fields) -> Freshness:
     return freshness
 
 
-def _parse_rule(q: _Fields, names: set[str]) -> QualityRule:
+def _rule_text(q: _Fields) -> tuple[str, str, str]:
+    """A rule entry's DQDL text, severity and old check name: a string, {rule: ..., severity: ...},
+    or a check from before DQDL ({check: not_null, column: ...}), which becomes its DQDL rule."""
+    if "check" not in q.data:
+        q.unknown({"rule", "severity"})
+        return q.get("rule", str, required=True), q.choice("severity", SEVERITIES, "error"), ""
     q.unknown({"check", "column", "columns", "values", "min", "max", "severity"})
     check = q.choice("check", CHECKS)
     cols = q.get("columns", list, None) or ([q.get("column", str)] if "column" in q.data else [])
-    for col in cols:
-        if col not in names:
-            raise q.fail("column", f"a column of this contract ({', '.join(sorted(names))})", col)
     if check != "row_count" and not cols:
         raise q.fail("column", f"a column for the {check} check")
     values = q.get("values", list, [])
@@ -394,22 +398,50 @@ def _parse_rule(q: _Fields, names: set[str]) -> QualityRule:
     low, high = q.get("min", (int, float)), q.get("max", (int, float))
     if check in ("range", "row_count") and low is None and high is None:
         raise q.fail("min", f"min and/or max for the {check} check")
-    return QualityRule(
-        check, tuple(cols), tuple(values), low, high, q.choice("severity", SEVERITIES, "error")
-    )
+    rule = dqdl.from_alias(check, tuple(cols), values=tuple(values), low=low, high=high)
+    return rule.text, q.choice("severity", SEVERITIES, "error"), check
 
 
-def _parse_quality(top: _Fields, columns: tuple[Column, ...]) -> tuple[QualityRule, ...]:
+def _parse_rule(q: _Fields, kinds: dict[str, str]) -> QualityRule:
+    text, severity, alias = _rule_text(q)
+    key = "check" if alias else "rule"
+    try:
+        rule = dqdl.parse(text, severity=severity, alias=alias)
+    except dqdl.DqdlError as err:
+        raise q.fail(key, f"a DQDL rule ({err})", text) from None
+    problem = dqdl.mismatch(rule, kinds) or (None if alias else dqdl.sql_problem(rule, set(kinds)))
+    if problem:
+        if alias and problem[0].startswith("a column of this dataset"):
+            key = "column"
+        raise q.fail(key, f"{problem[0]} in {rule.type}", problem[1])
+    return rule
+
+
+def _parse_quality(top: _Fields, columns: tuple[Column, ...]) -> tuple[tuple[QualityRule, ...], str]:
+    """The rules and the mode: a list of rules, a Glue ruleset string, or {mode, rules}."""
     data = top.data.get("quality")
     if data is None:
-        return ()
+        return (), QUALITY_MODES[0]
+    mode, fields = QUALITY_MODES[0], top
+    if isinstance(data, dict):
+        fields = top.nested("quality")
+        fields.unknown({"mode", "rules"})
+        mode = fields.choice("mode", QUALITY_MODES, QUALITY_MODES[0])
+        data = fields.data.get("rules") or []
+    if isinstance(data, str):
+        try:
+            data = dqdl.parse_ruleset(data)
+        except dqdl.DqdlError as err:
+            raise fields.fail("rules" if fields is not top else "quality", str(err), data[:60]) from None
     if not isinstance(data, list):
-        raise top.fail("quality", "a list of rules", data)
-    names = {c.name for c in columns}
+        raise top.fail("quality", "a list of rules, a DQDL ruleset or {mode, rules}", data)
+    kinds = {c.name: c.type.kind for c in columns}
     line = top.line_of("quality")
-    return tuple(
-        _parse_rule(_Fields(item, top.path, f"quality[{i}]", line=line), names) for i, item in enumerate(data)
-    )
+    rules = []
+    for i, item in enumerate(data):
+        entry = {"rule": item} if isinstance(item, str) else item
+        rules.append(_parse_rule(_Fields(entry, top.path, f"quality[{i}]", line=line), kinds))
+    return tuple(rules), mode
 
 
 def _parse_producers(top: _Fields) -> tuple[Producer, ...]:
@@ -468,6 +500,7 @@ def parse_contract(data: Any, path: str) -> Contract:
     top.get("format", dict, required=True)
     evolution = top.nested("schema_evolution", default={})
     evolution.unknown({"new_columns"})
+    quality, quality_mode = _parse_quality(top, columns)
     return Contract(
         source=top.name("source", "source"),
         dataset=top.name("dataset", "dataset"),
@@ -477,7 +510,8 @@ def parse_contract(data: Any, path: str) -> Contract:
         columns=columns,
         primary_key=primary_key,
         partitioning=_parse_partitioning(top.nested("partitioning", default={}), columns),
-        quality=_parse_quality(top, columns),
+        quality=quality,
+        quality_mode=quality_mode,
         new_columns=evolution.choice("new_columns", EVOLUTION, "discard"),
         version=top.get("version", int, 1),
         path=path,
@@ -540,6 +574,23 @@ def load_contract(path: Path) -> Contract:
     return contract
 
 
+def _reference_problem(contract: Contract, tables: dict[str, Contract]) -> ContractError | None:
+    """A ReferentialIntegrity rule naming a table or column no contract has."""
+    for i, rule in enumerate(contract.quality):
+        if rule.type != "ReferentialIntegrity":
+            continue
+        table, column = rule.reference
+        other = tables.get(table)
+        if other is None:
+            expected = f"a reference to a dataset's table ({', '.join(sorted(tables))})"
+        elif column not in {c.name for c in other.columns}:
+            expected = f"a column of {table} ({', '.join(c.name for c in other.columns)})"
+        else:
+            continue
+        return ContractError(contract.path, f"quality[{i}].rule", expected, rule.arguments[1])
+    return None
+
+
 class ContractRegistry:
     """All contracts of one datasets directory, looked up by (source, dataset).
 
@@ -563,6 +614,11 @@ class ContractRegistry:
                 )
             tables[contract.table_name] = contract
             self._by_key[(contract.source, contract.dataset)] = contract
+        for contract in list(self._by_key.values()):
+            problem = _reference_problem(contract, tables)
+            if problem is not None:
+                del self._by_key[(contract.source, contract.dataset)]
+                self.broken[(contract.source, contract.dataset)] = problem
 
     @classmethod
     def from_directory(cls, root: Path) -> ContractRegistry:
@@ -585,6 +641,10 @@ class ContractRegistry:
         if (source, dataset) in self.broken:
             raise self.broken[(source, dataset)]
         raise UnknownDatasetError(source, dataset, self.names())
+
+    def table(self, name: str) -> Contract | None:
+        """The contract whose table is ``name`` (``<source>_<dataset>``), if any."""
+        return next((c for c in self._by_key.values() if c.table_name == name), None)
 
     def knows(self, source: str, dataset: str) -> bool:
         """Whether the dataset has a contract file at all (loading or broken)."""

@@ -10,7 +10,17 @@ import re
 from dataclasses import dataclass
 
 from cornlake.keys import NAME_RE
+from cornlake.sqlquote import ident
 
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",
+}
 SCALARS = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
 _PRESTO = {"string": "varchar", "int": "integer", "timestamp": "timestamp(3)"}
 _DECIMAL_RE = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
@@ -51,6 +61,18 @@ class DataType:
 
     def __str__(self) -> str:
         return self.glue()
+
+
+def duckdb_type(dtype: DataType) -> str:
+    """The type as DuckDB writes it (how curated Parquet is typed)."""
+    if dtype.kind in DUCKDB_TYPES:
+        return DUCKDB_TYPES[dtype.kind]
+    if dtype.kind == "decimal":
+        return f"DECIMAL({dtype.precision},{dtype.scale})"
+    if dtype.kind == "array":
+        assert dtype.item is not None
+        return f"{duckdb_type(dtype.item)}[]"
+    return "STRUCT(" + ", ".join(f"{ident(n)} {duckdb_type(t)}" for n, t in dtype.fields) + ")"
 
 
 def parse_type(text: str) -> DataType:

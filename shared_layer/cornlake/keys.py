@@ -11,6 +11,7 @@ partitions straight from the path):
     api rejects _rejected/api/ingest_date=YYYY-MM-DD/<ingest_id>.body   (quarantine bucket)
     ops         <table>/run_date=YYYY-MM-DD/<stage>-<run_id>.json
     claims      claims/<api|landing>/source=<s>/dataset=<d>/<sha256>.json     (ops bucket)
+    state       state/<kind>/source=<s>/dataset=<d>/state.json                (ops bucket)
 
 An ``ingest_id`` is ``YYYYMMDDTHHMMSSZ-<12 hex>``: sortable by arrival, unique, and
 deterministic when derived from a landing object (so a repeated event lands the same key).
@@ -191,6 +192,12 @@ def claim_key(channel: str, source: str, dataset: str, digest: str) -> str:
     if channel not in ("api", "landing") or not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise UnsafeNameError("claim", f"{channel}/{digest}", "channel api or landing, a SHA-256 in hex")
     return f"{CLAIMS_PREFIX}/{channel}/{hive_prefix(source, dataset)}{digest}.json"
+
+
+def state_key(kind: str, source: str, dataset: str) -> str:
+    """A dataset's small state document in the ops bucket (quality history, holds...)."""
+    validate_name("state", kind)
+    return f"state/{kind}/{hive_prefix(source, dataset)}state.json"
 
 
 def ops_key(table: str, run_date: date, stage: str, run_id: str) -> str:

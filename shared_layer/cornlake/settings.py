@@ -37,6 +37,9 @@ class Settings:
     split_bytes: int = 2 * 1024**3
     engine_memory_mb: int = 0  # the transform's DuckDB working memory; 0 = cornlake.transform's default
     target_file_mb: int = 128  # curated Parquet files roll over at about this size
+    quality_memory_mb: int = 160  # the quality check's DuckDB working memory; beyond it, it spills
+    quality_rule_timeout_s: int = 120  # a rule still running after this is an error outcome
+    quality_reference_max_mb: int = 512  # the largest reference table ReferentialIntegrity downloads
     metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
 
     ENV: ClassVar[dict[str, str]] = {
@@ -56,6 +59,9 @@ class Settings:
         "split_bytes": "TRANSFORM_SPLIT_BYTES",
         "engine_memory_mb": "TRANSFORM_ENGINE_MEMORY_MB",
         "target_file_mb": "TRANSFORM_TARGET_FILE_MB",
+        "quality_memory_mb": "QUALITY_MEMORY_MB",
+        "quality_rule_timeout_s": "QUALITY_RULE_TIMEOUT_S",
+        "quality_reference_max_mb": "QUALITY_REFERENCE_MAX_MB",
         "metrics_namespace": METRICS_NAMESPACE_ENV,
     }
 

@@ -1,7 +1,9 @@
-"""Data quality: the contract's rules, checked on every curated batch; results are ops data.
+"""Data quality: the contract's DQDL rules, checked on every curated batch; results are ops data.
 
-rules    one function per check, found by name (a new rule: one function, one entry)
-check    the quality stage (lambda_data_quality): read the batch, evaluate, record
+engine   the rules measured with DuckDB over the batch's Parquet, in bounded memory
+sql      each rule type as SQL (a new rule type: its SQL here, its syntax in cornlake.dqdl)
+history  each dataset's recent rule values, for bounds like avg(last(10))
+check    the quality stage (lambda_data_quality): download, evaluate, record
 """
 
 from functools import partial
@@ -12,14 +14,13 @@ from cornlake.quality.check import (
     REQUIRED,
     STAGE,
     RuleResult,
-    check_batch,
     run_check,
     run_quality,
     start_check,
 )
-from cornlake.quality.rules import RULES, evaluate_rule
+from cornlake.quality.engine import Inputs, Limits, Measure, evaluate
 
-__all__ = ["QUALITY", "RULES", "RuleResult", "check_batch", "evaluate_rule", "run_quality"]
+__all__ = ["QUALITY", "Inputs", "Limits", "Measure", "RuleResult", "evaluate", "run_quality"]
 
 QUALITY = SqsStage(
     name=STAGE,

@@ -1,20 +1,23 @@
-"""The quality stage: a dataset contract's rules, evaluated on every new curated batch.
+"""The quality stage: a dataset contract's DQDL rules, evaluated on every new curated batch.
 
-Results are rows of the ``quality_results`` ops table (JSON lines in the ops bucket), so
-quality history is queryable with SQL; each failed rule is also a CloudWatch metric
-(``QualityRuleFailed``) for alarms. A failed ``error`` rule makes the run ``checks_failed``.
+The batch's Parquet files are downloaded to local disk (streamed, never held in memory)
+and measured with DuckDB (cornlake.quality.engine). Results are rows of the
+``quality_results`` ops table (JSON lines in the ops bucket), so quality history is
+queryable with SQL; each failed rule is also a CloudWatch metric (``QualityRuleFailed``,
+by dataset) for alarms. A failed or unevaluable ``error`` rule makes the run
+``checks_failed``.
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
 import json
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from aws_lambda_powertools.metrics import MetricUnit
 
 from cornlake import aws, keys
@@ -22,7 +25,8 @@ from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.messages import CuratedBatch
 from cornlake.observability import logger, metrics
 from cornlake.ops import QUALITY_RESULTS, RunRecord
-from cornlake.quality.rules import evaluate_rule
+from cornlake.quality import history
+from cornlake.quality.engine import Inputs, Limits, Measure, evaluate
 from cornlake.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,49 +43,86 @@ class RuleResult:
     check: str
     columns: list[str]
     severity: str
+    outcome: str
     passed: bool
     rows_checked: int
     rows_failed: int
+    value: float | None
     observed: str
     evaluated_at: str
 
-
-def read_batch(s3: S3Client, batch: CuratedBatch, columns: list[str]) -> pa.Table:
-    tables = []
-    for obj in batch.objects:
-        data = s3.get_object(Bucket=batch.curated_bucket, Key=obj.key)["Body"].read()
-        tables.append(pq.read_table(io.BytesIO(data), columns=columns or None))
-    if not tables:
-        return pa.table({c: pa.array([], pa.null()) for c in columns})
-    return pa.concat_tables(tables)
+    @property
+    def blocking(self) -> bool:
+        """A failed (or unevaluable) rule of severity error."""
+        return not self.passed and self.severity == "error"
 
 
-def check_batch(contract: Contract, batch: CuratedBatch, table: pa.Table, run_id: str) -> list[RuleResult]:
-    now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    results = []
-    for rule in contract.quality:
-        if table.num_rows == 0 and rule.check != "row_count":
-            failed, observed = 0, "no rows"
-        else:
-            failed, observed = evaluate_rule(rule, table)
-        results.append(
-            RuleResult(
-                run_id,
-                contract.source,
-                contract.dataset,
-                batch.ingest_id,
-                rule.rule_id,
-                rule.check,
-                list(rule.columns),
-                rule.severity,
-                failed == 0,
-                table.num_rows,
-                failed,
-                observed,
-                now,
-            )
+def download(s3: S3Client, bucket: str, keys_: list[str], folder: Path) -> list[Path]:
+    """Each object to its own local file, streamed to disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, key in enumerate(keys_):
+        path = folder / f"{n:05d}.parquet"
+        s3.download_file(bucket, key, str(path))
+        paths.append(path)
+    return paths
+
+
+REFERENCE_CACHE = Path(tempfile.gettempdir()) / "cornlake-references"
+
+
+def reference_files(s3: S3Client, bucket: str, contract: Contract, max_bytes: int) -> list[Path] | str:
+    """A reference table's curated files on local disk (kept across warm invocations and fetched
+    again only when an object changed), or why they cannot be read."""
+    prefix = keys.table_prefix(contract.source, contract.dataset)
+    listed = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        listed += [o for o in page.get("Contents", []) if o["Key"].endswith(".parquet")]
+    total = sum(int(o["Size"]) for o in listed)
+    if total > max_bytes:
+        return (
+            f"the reference table {contract.table_name} holds {total / 2**20:.0f} MiB, over "
+            f"QUALITY_REFERENCE_MAX_MB ({max_bytes / 2**20:.0f} MiB); raise it or refer to a smaller table"
         )
-    return results
+    folder = REFERENCE_CACHE / contract.table_name
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {}
+    for obj in listed:
+        name = hashlib.sha256(f"{obj['Key']}\x00{obj['ETag']}".encode()).hexdigest()[:32] + ".parquet"
+        wanted[name] = obj["Key"]
+    for stale in folder.glob("*.parquet"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, key in wanted.items():
+        if not (folder / name).exists():
+            s3.download_file(bucket, key, str(folder / f"{name}.part"))
+            (folder / f"{name}.part").rename(folder / name)
+    return [folder / name for name in sorted(wanted)]
+
+
+def to_results(
+    measures: list[Measure], contract: Contract, batch: CuratedBatch, run_id: str, at: str
+) -> list[RuleResult]:
+    return [
+        RuleResult(
+            run_id,
+            contract.source,
+            contract.dataset,
+            batch.ingest_id,
+            m.rule.rule_id,
+            m.rule.type,
+            list(m.rule.columns),
+            m.rule.severity,
+            m.outcome,
+            m.passed,
+            m.rows_checked,
+            m.rows_failed,
+            m.value,
+            m.observed,
+            at,
+        )
+        for m in measures
+    ]
 
 
 def write_results(s3: S3Client, ops_bucket: str, results: list[RuleResult], run_id: str) -> str:
@@ -94,20 +135,72 @@ def write_results(s3: S3Client, ops_bucket: str, results: list[RuleResult], run_
 
 
 def run_quality(
-    s3: S3Client, contract: Contract, batch: CuratedBatch, *, ops_bucket: str, run_id: str
+    s3: S3Client,
+    contract: Contract,
+    batch: CuratedBatch,
+    settings: Settings,
+    *,
+    run_id: str,
+    contracts: ContractRegistry,
 ) -> tuple[list[RuleResult], str]:
-    needed = sorted({c for rule in contract.quality for c in rule.columns})
-    table = read_batch(s3, batch, needed)
-    results = check_batch(contract, batch, table, run_id)
-    return results, write_results(s3, ops_bucket, results, run_id)
+    """Evaluate the batch, record each rule's result and value; (results, their ops key)."""
+    at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    earlier = history.load(s3, settings.ops_bucket, contract.source, contract.dataset, batch.ingest_id)
+    limits = Limits(settings.quality_memory_mb, float(settings.quality_rule_timeout_s))
+    with tempfile.TemporaryDirectory(prefix="cornlake-quality-") as tmp:
+        files = download(s3, settings.curated_bucket, [o.key for o in batch.objects], Path(tmp) / "batch")
+        others = {t: contracts.table(t) for t in contract.references}
+        references: dict[str, list[Path] | str] = {
+            t: reference_files(s3, settings.curated_bucket, c, settings.quality_reference_max_mb * 2**20)
+            if c is not None
+            else f"no contract has the table {t}"
+            for t, c in others.items()
+        }
+        measures = evaluate(
+            contract,
+            Inputs(files, references, earlier),
+            Path(tmp),
+            limits=limits,
+            reference_contracts={t: c for t, c in others.items() if c is not None},
+        )
+    results = to_results(measures, contract, batch, run_id, at)
+    values = {r.rule_id: r.value for r in results if r.outcome != "error"}
+    history.record(
+        s3,
+        settings.ops_bucket,
+        contract.source,
+        contract.dataset,
+        ingest_id=batch.ingest_id,
+        at=at,
+        values=values,
+    )
+    return results, write_results(s3, settings.ops_bucket, results, run_id)
 
 
 STAGE = "quality"
-REQUIRED: tuple[str, ...] = ()
+REQUIRED: tuple[str, ...] = ("curated_bucket", "ops_bucket")
 
 
 def start_check(batch: CuratedBatch) -> RunRecord:
     return batch.run_record(STAGE)
+
+
+def report(contract: Contract, results: list[RuleResult]) -> list[RuleResult]:
+    """Log and count the rules that did not pass; return them."""
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        metrics.add_metric(name="QualityRuleFailed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "quality rule failed" if result.outcome == "failed" else "quality rule could not be evaluated",
+            extra={
+                "dataset": contract.qualified_name,
+                "rule": result.rule_id,
+                "severity": result.severity,
+                "outcome": result.outcome,
+                "observed": result.observed,
+            },
+        )
+    return failed
 
 
 def run_check(
@@ -119,22 +212,16 @@ def run_check(
     contracts: ContractRegistry | None = None,
 ) -> None:
     """Evaluate one batch against its contract's rules, filling in ``run``."""
-    contract = (contracts or registry()).get(batch.source, batch.dataset)
-    results, key = run_quality(
-        aws.s3(session), contract, batch, ops_bucket=settings.ops_bucket, run_id=run.run_id
-    )
-    failed = [r for r in results if not r.passed]
-    for result in failed:
-        metrics.add_metric(name="QualityRuleFailed", unit=MetricUnit.Count, value=1)
-        logger.warning(
-            "quality rule failed",
-            extra={
-                "dataset": contract.qualified_name,
-                "rule": result.rule_id,
-                "severity": result.severity,
-                "observed": result.observed,
-            },
-        )
+    contracts = contracts or registry()
+    contract = contracts.get(batch.source, batch.dataset)
+    s3 = aws.s3(session)
+    results, key = run_quality(s3, contract, batch, settings, run_id=run.run_id, contracts=contracts)
+    failed = report(contract, results)
     run.output_keys = [key] if key else []
-    run.details = {"rules": len(results), "failed": [r.rule_id for r in failed]}
-    run.finish("checks_failed" if any(r.severity == "error" for r in failed) else "succeeded")
+    run.details = {
+        "rules": len(results),
+        "failed": [r.rule_id for r in failed if r.outcome == "failed"],
+        "errors": [r.rule_id for r in failed if r.outcome == "error"],
+        "ingest_id": batch.ingest_id,
+    }
+    run.finish("checks_failed" if any(r.blocking for r in results) else "succeeded")

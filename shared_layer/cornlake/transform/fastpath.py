@@ -9,7 +9,7 @@ record with any value it is not sure of is flagged, and the row path
 with the column, the value and the reason. So both paths give the same rows; the fast path
 only takes the common case off the slow one.
 
-This module holds what every format's fast path shares: DuckDB types for contract types,
+This module holds what every format's fast path shares: DuckDB types for contract types
 and typed values with their checks from text (dates, timestamps, epoch numbers). Each
 input format (cornlake.transform.formats) builds its own plan from them.
 """
@@ -20,38 +20,17 @@ import re
 from collections.abc import Callable, Sequence
 
 from cornlake.contracts import FormatSpec
-from cornlake.datatypes import DataType
-from cornlake.sqlquote import ident, literal
+from cornlake.sqlquote import literal
 
 # A check over the computed value: given the column the value is selected as, SQL that is
 # true only when the fast path is sure of it.
 Check = Callable[[str], str]
 
-DUCKDB_TYPES = {
-    "string": "VARCHAR",
-    "int": "INTEGER",
-    "bigint": "BIGINT",
-    "double": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "timestamp": "TIMESTAMPTZ",
-}
 _STRPTIME_DIRECTIVES = {"%d", "%m", "%Y", "%H", "%M", "%S"}  # the ones Python and DuckDB read alike
 ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
 _OFFSET = r"(Z|[+-]\d{2}:\d{2})"
 INTEGER_TEXT = r"[+-]?\d+"
 _MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z; Python's datetime stops there
-
-
-def duckdb_type(dtype: DataType) -> str:
-    if dtype.kind in DUCKDB_TYPES:
-        return DUCKDB_TYPES[dtype.kind]
-    if dtype.kind == "decimal":
-        return f"DECIMAL({dtype.precision},{dtype.scale})"
-    if dtype.kind == "array":
-        assert dtype.item is not None
-        return f"{duckdb_type(dtype.item)}[]"
-    return "STRUCT(" + ", ".join(f"{ident(n)} {duckdb_type(t)}" for n, t in dtype.fields) + ")"
 
 
 def in_list(values: Sequence[str]) -> str:

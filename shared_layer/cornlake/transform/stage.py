@@ -24,8 +24,8 @@ from typing import Any
 import duckdb
 
 from cornlake.contracts import Contract
+from cornlake.datatypes import duckdb_type
 from cornlake.sqlquote import ident, literal
-from cornlake.transform.fastpath import duckdb_type
 
 MEMORY_LIMIT_MB = 160  # DuckDB's working memory; beyond it, it spills to /tmp
 MAX_LINE_BYTES = 9 * 1024 * 1024  # longer lines fail the block, which then goes to the row path

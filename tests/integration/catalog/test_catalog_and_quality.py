@@ -108,14 +108,20 @@ def test_quality_results_are_ops_data_and_failures_are_counted(
     put_vendas(stack, names["curated_bucket"], [1, 2, 2], ["SP", "XX", "RJ"], [1, 5, 0])
     assert invoke("lambda_data_quality", load_event("quality_sqs.json")) == {"batchItemFailures": []}
     [key] = list_keys(stack, names["ops_bucket"], "quality_results/")
-    results = {r["rule_id"]: r for r in read_jsonl(stack, names["ops_bucket"], key)}
-    assert results["unique:id_venda"]["passed"] is False and results["unique:id_venda"]["rows_failed"] == 1
-    assert results["accepted_values:uf"]["rows_failed"] == 1
-    assert results["range:quantidade"]["rows_failed"] == 1
-    assert results["not_null:id_venda"]["passed"] is True
-    assert results["row_count:*"]["rows_checked"] == 3
+    results = {r["rule_id"].split(" [")[0]: r for r in read_jsonl(stack, names["ops_bucket"], key)}
+    unique = results['IsUnique "id_venda"']
+    assert unique["outcome"] == "failed" and unique["rows_failed"] == 2 and unique["check"] == "IsUnique"
+    assert results['ColumnValues "uf" in']["rows_failed"] == 1
+    assert results['ColumnValues "quantidade" between 1 and 10000']["rows_failed"] == 1
+    assert results['IsComplete "id_venda"']["passed"] is True
+    assert results["RowCount >= 1"]["rows_checked"] == 3 and results["RowCount >= 1"]["value"] == 3
     [run] = run_records(stack, names["ops_bucket"], "quality")
     assert run["status"] == "checks_failed"
+    assert set(json.loads(run["details"])["failed"]) == {
+        'IsUnique "id_venda"',
+        next(r for r in results.values() if r["rule_id"].startswith('ColumnValues "uf"'))["rule_id"],
+        'ColumnValues "quantidade" between 1 and 10000',
+    }
 
 
 def test_quality_passes_on_clean_data(stack: LocalLake, names: dict[str, Any]) -> None:

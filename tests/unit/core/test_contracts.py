@@ -44,13 +44,14 @@ def test_shipped_contracts_load_with_their_details() -> None:
     events = registry.get("app", "events")
     assert events.column("device").type.glue() == "struct<os:string,app_version:string,screen_width:int>"
     assert events.column("user_email").pii is True
-    assert [r.check for r in events.quality] == [
-        "not_null",
-        "unique",
-        "accepted_values",
-        "range",
-        "row_count",
+    assert [r.type for r in events.quality] == [
+        "IsComplete",
+        "IsUnique",
+        "ColumnValues",
+        "ColumnValues",
+        "RowCount",
     ]
+    assert events.quality[3].severity == "warn" and events.quality[3].where == "amount IS NOT NULL"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_shipped_contracts_load_with_their_details() -> None:
         (
             {"quality": [{"check": "not_null", "column": "ghost"}]},
             "quality[0].column",
-            "a column of this contract",
+            "a column of this dataset",
         ),
         ({"quality": [{"check": "range", "column": "order_id"}]}, "quality[0].min", "min and/or max"),
         ({"quality": [{"check": "sometimes"}]}, "quality[0].check", "one of not_null"),
@@ -180,13 +181,14 @@ def test_producers_and_the_across_files_choice_are_checked(
     assert caught.value.field == field and expected in caught.value.message
 
 
-def test_every_contract_format_and_check_has_its_implementation() -> None:
-    from cornlake.contracts import CHECKS, FORMATS
-    from cornlake.quality.rules import RULES
+def test_every_contract_format_and_rule_type_has_its_implementation() -> None:
+    from cornlake.contracts import FORMATS
+    from cornlake.dqdl import RULE_TYPES
+    from cornlake.quality import sql
     from cornlake.transform.formats import REGISTRY
 
     assert set(REGISTRY) == set(FORMATS)
-    assert set(RULES) == set(CHECKS)
+    assert set(RULE_TYPES) == {*sql.SCANNED, *sql.GROUPED, "ReferentialIntegrity", "CustomSql"}
 
 
 def test_registry_refuses_two_contracts_with_one_table_name() -> None:
@@ -209,3 +211,66 @@ def test_unsafe_lookup_is_refused_before_any_lookup() -> None:
     with pytest.raises(UnsafeNameError) as caught:
         registry.get("app", "../../etc")
     assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ('IsComplete "ghost"', "a column of this dataset (order_id, placed) in IsComplete, got 'ghost'"),
+        ('Freshness "order_id"', "a rule type (IsComplete"),
+        ('Completeness "order_id" >= "most"', "a number for Completeness's comparison"),
+        ('CustomSql "DROP TABLE primary" = 0', "one SELECT statement for CustomSql"),
+        ('CustomSql "SELECT 1; SELECT 2" = 0', "one SELECT statement for CustomSql"),
+        ('IsComplete "order_id" where "nope = 1"', "columns of this dataset in 'where'"),
+    ],
+)
+def test_a_bad_rule_is_refused_when_the_contract_loads_naming_file_and_rule(rule: str, expected: str) -> None:
+    with pytest.raises(ContractError) as caught:
+        parse_contract(minimal(quality=["RowCount >= 1", rule]), "datasets/shop/orders.yaml")
+    assert caught.value.field == "quality[1].rule"
+    assert caught.value.message.startswith("datasets/shop/orders.yaml")
+    assert expected in caught.value.message
+
+
+def test_rules_come_as_dqdl_strings_a_glue_ruleset_or_with_a_mode() -> None:
+    listed = parse_contract(
+        minimal(quality=['IsComplete "order_id"', {"rule": "RowCount >= 1", "severity": "warn"}]), "x.yaml"
+    )
+    assert [(r.text, r.severity) for r in listed.quality] == [
+        ('IsComplete "order_id"', "error"),
+        ("RowCount >= 1", "warn"),
+    ]
+    assert listed.quality_mode == "check_after_publish" and not listed.audited
+    ruleset = parse_contract(
+        minimal(
+            quality={"mode": "audit_before_publish", "rules": 'Rules = [ IsUnique "order_id", RowCount > 0 ]'}
+        ),
+        "x.yaml",
+    )
+    assert [r.type for r in ruleset.quality] == ["IsUnique", "RowCount"] and ruleset.audited
+    with pytest.raises(ContractError, match="one of check_after_publish, audit_before_publish"):
+        parse_contract(minimal(quality={"mode": "later", "rules": []}), "x.yaml")
+
+
+def test_a_reference_to_a_dataset_or_column_nobody_has_breaks_only_that_contract() -> None:
+    stores = parse_contract(minimal(source="ref", dataset="stores"), "datasets/ref/stores.yaml")
+    good = parse_contract(
+        minimal(quality=['ReferentialIntegrity "order_id" "ref_stores.order_id" = 1.0']),
+        "datasets/shop/orders.yaml",
+    )
+    ghost = parse_contract(
+        minimal(dataset="returns", quality=['ReferentialIntegrity "order_id" "ref_shops.id"']),
+        "datasets/shop/returns.yaml",
+    )
+    bad_column = parse_contract(
+        minimal(dataset="refunds", quality=['ReferentialIntegrity "order_id" "ref_stores.ghost"']),
+        "datasets/shop/refunds.yaml",
+    )
+    registry = ContractRegistry([stores, good, ghost, bad_column])
+    assert registry.names() == ["ref/stores", "shop/orders"]
+    with pytest.raises(ContractError) as caught:
+        registry.get("shop", "returns")
+    assert caught.value.field == "quality[0].rule" and "ref_stores, shop_orders" in caught.value.message
+    assert caught.value.message.startswith("datasets/shop/returns.yaml")
+    with pytest.raises(ContractError, match="a column of ref_stores"):
+        registry.get("shop", "refunds")

@@ -44,8 +44,9 @@ def test_describe_shows_everything_that_decides_how_a_file_is_read(
         "decimal(14,2)",
         "NOT NULL",
         "PII",
-        "range:quantidade (error): min 1; max 10000",
-        "accepted_values:uf (error): values AC, AL",
+        'ColumnValues "quantidade" between 1 and 10000 (error)',
+        'ColumnValues "uf" in ["AC", "AL",',
+        "quality rules (check after publish)",
     ):
         assert fragment in text, fragment
 

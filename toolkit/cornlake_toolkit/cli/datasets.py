@@ -61,14 +61,8 @@ def _format_lines(contract: Contract) -> list[str]:
 
 
 def _rule_text(rule: QualityRule) -> str:
-    params = []
-    if rule.values:
-        params.append("values " + ", ".join(map(str, rule.values)))
-    if rule.min is not None:
-        params.append(f"min {rule.min}")
-    if rule.max is not None:
-        params.append(f"max {rule.max}")
-    return f"{rule.rule_id} ({rule.severity})" + (f": {'; '.join(params)}" if params else "")
+    alias = f", written as {rule.alias}" if rule.alias else ""
+    return f"{rule.text} ({rule.severity}{alias})"
 
 
 def describe_contract(contract: Contract) -> str:
@@ -100,7 +94,7 @@ def describe_contract(contract: Contract) -> str:
                 ["name", "in the source", "type", "", "", "description"], columns
             ).splitlines()
         ),
-        "  quality rules:",
+        f"  quality rules ({contract.quality_mode.replace('_', ' ')}):",
         *([f"    {_rule_text(r)}" for r in contract.quality] or ["    -"]),
     ]
     return "\n".join(lines)

@@ -17,18 +17,16 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cornlake.contracts import Column, Contract, FormatSpec
-from cornlake.datatypes import DataType
+from cornlake.datatypes import DUCKDB_TYPES, DataType, duckdb_type
 from cornlake.sqlquote import ident, literal, string_list
 from cornlake.transform import read
 from cornlake.transform.blocks import Block, blocks, csv_cut
 from cornlake.transform.fastpath import (
-    DUCKDB_TYPES,
     INTEGER_TEXT,
     Check,
     date_format_gap,
     date_from_text,
     date_ok,
-    duckdb_type,
     in_list,
     timestamp_from_text,
     timestamp_ok,

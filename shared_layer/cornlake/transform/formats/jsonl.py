@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cornlake.contracts import Column, FormatSpec
-from cornlake.datatypes import DataType
+from cornlake.datatypes import DUCKDB_TYPES, DataType, duckdb_type
 from cornlake.jsontext import (
     DECODE_ERRORS,
     DECODER,
@@ -28,12 +28,10 @@ from cornlake.sqlquote import ident, literal, string_list
 from cornlake.transform import read
 from cornlake.transform.blocks import Block, blocks, line_cut
 from cornlake.transform.fastpath import (
-    DUCKDB_TYPES,
     Check,
     date_format_gap,
     date_from_text,
     date_ok,
-    duckdb_type,
     epoch_timestamp,
     in_list,
     timestamp_from_text,
