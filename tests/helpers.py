@@ -125,3 +125,55 @@ def moto_process() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+def openlineage_problems(event: dict[str, Any]) -> list[str]:
+    """What is wrong with an OpenLineage RunEvent, by the official JSON schema (2-0-2) and the
+    schemas of the facets CornLake writes (tests/schemas/openlineage/); empty when it is valid."""
+    from urllib.parse import urlparse
+
+    import jsonschema
+    from referencing import Registry, Resource
+
+    folder = SCHEMAS / "openlineage"
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    registry = Registry().with_resources((d["$id"], Resource.from_contents(d)) for d in documents)
+    checker = jsonschema.FormatChecker()
+
+    def errors(schema_ref: str, instance: Any) -> list[str]:
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": schema_ref}, registry=registry, format_checker=checker
+        )
+        return [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance)
+        ]
+
+    found = errors("https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent", event)
+    facets = list(event.get("run", {}).get("facets", {}).values())
+    for dataset in [*event.get("inputs", []), *event.get("outputs", [])]:
+        facets += list(dataset.get("facets", {}).values()) + list(dataset.get("inputFacets", {}).values())
+    for facet in facets:
+        found += errors(facet["_schemaURL"], facet)
+        if not urlparse(facet["_producer"]).scheme:
+            found.append(f"facet producer is not a URI: {facet['_producer']}")
+    for name in ("producer", "schemaURL"):
+        if not urlparse(str(event.get(name, ""))).scheme:
+            found.append(f"{name} is not a URI")
+    return found
+
+
+def http_post(lake: LocalLake, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
+    """POST to the local lake's ingest API; (status, JSON body), errors included."""
+    import urllib.error
+
+    request = urllib.request.Request(
+        lake.api_url + path, data=body, headers={"Content-Type": content_type}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())

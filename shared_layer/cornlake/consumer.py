@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from cornlake import aws
+from cornlake import aws, lineage
 from cornlake.errors import CornLakeError, TerminalError
 from cornlake.observability import logger, metrics
 from cornlake.ops import RunRecord, write_run_record
@@ -64,12 +64,14 @@ def consume_record(stage: SqsStage[Any], record: SQSRecord) -> None:
         return
     for message in messages:
         run = stage.start(message)
+        lineage.emit(run, "START", settings)
         try:
             stage.handle(message, run, settings)
         except Exception as err:  # noqa: BLE001 - the policy below decides: record, then ack or retry
             _finish(settings, run, err, record)
             continue
         write_run_record(aws.s3(), settings.ops_bucket, run)
+        lineage.emit(run, lineage.end_type(run), settings)
 
 
 def _finish(settings: Settings, run: RunRecord, err: Exception, record: SQSRecord) -> None:
@@ -92,6 +94,7 @@ def _finish(settings: Settings, run: RunRecord, err: Exception, record: SQSRecor
         logger.exception("run record not written", extra=fields)
         if terminal:
             raise  # an unrecorded rejection is retried rather than lost silently
+    lineage.emit(run, "FAIL", settings)
     if terminal:
         logger.error("input rejected", extra=fields)
         return

@@ -88,6 +88,8 @@ class CuratedBatch:
             dataset=self.dataset,
             input_key=self.raw_key,
             rows_in=self.rows_out,
+            parent_run_id=self.run_id,
+            _parent_stage="transform",
         )
 
     def to_json(self) -> str:

@@ -56,6 +56,11 @@ RUNS = OpsTable(
         ("duration_ms", "bigint", "Wall-clock duration"),
         ("error", "string", "Why the run failed or the input was rejected"),
         ("details", "string", "Stage-specific facts as a JSON object"),
+        (
+            "parent_run_id",
+            "string",
+            "The run whose output this run read: ingest -> transform -> catalog, quality",
+        ),
     ),
     "One row per stage run: what it read, wrote, rejected",
 )
@@ -107,7 +112,11 @@ class RunRecord:
     duration_ms: int = 0
     error: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    parent_run_id: str = ""  # the run whose output this one read (lineage: SQL over runs walks it)
     _t0: float = field(default_factory=time.perf_counter, repr=False)
+    # For lineage events (cornlake.lineage), never written: the parent's stage, extra facets.
+    _parent_stage: str = field(default="", repr=False)
+    _facets: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def finish(self, status: str | None = None, error: str = "") -> RunRecord:
         if status:
@@ -119,8 +128,7 @@ class RunRecord:
         return self
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data.pop("_t0")
+        data = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
         data["details"] = json.dumps(self.details, sort_keys=True, default=str)
         return json.dumps(data, sort_keys=False)
 

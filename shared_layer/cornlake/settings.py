@@ -40,6 +40,9 @@ class Settings:
     quality_memory_mb: int = 160  # the quality check's DuckDB working memory; beyond it, it spills
     quality_rule_timeout_s: int = 120  # a rule still running after this is an error outcome
     quality_reference_max_mb: int = 512  # the largest reference table ReferentialIntegrity downloads
+    lineage_url: str = ""  # OpenLineage events POSTed here (e.g. Marquez's /api/v1/lineage)
+    lineage_s3_uri: str = ""  # and/or written under this s3://bucket/prefix, one object per event
+    lineage_namespace: str = "cornlake"  # the OpenLineage namespace of CornLake's jobs
     metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
 
     ENV: ClassVar[dict[str, str]] = {
@@ -62,6 +65,9 @@ class Settings:
         "quality_memory_mb": "QUALITY_MEMORY_MB",
         "quality_rule_timeout_s": "QUALITY_RULE_TIMEOUT_S",
         "quality_reference_max_mb": "QUALITY_REFERENCE_MAX_MB",
+        "lineage_url": "LINEAGE_URL",
+        "lineage_s3_uri": "LINEAGE_S3_URI",
+        "lineage_namespace": "LINEAGE_NAMESPACE",
         "metrics_namespace": METRICS_NAMESPACE_ENV,
     }
 

@@ -4,8 +4,6 @@ with Lambda's SQS semantics (partial failures, retries, DLQ) doing the delivery.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +17,7 @@ from cornlake_toolkit import cli, target
 from cornlake_toolkit.local import LocalLake
 from cornlake_toolkit.samples import vendas_csv
 from cornlake_toolkit.sql import LocalSqlEngine
-from helpers import list_keys, sample
+from helpers import http_post, list_keys, sample
 
 pytestmark = pytest.mark.e2e
 
@@ -41,17 +39,6 @@ def sql(lake: LocalLake, text: str) -> list[tuple[Any, ...]]:
     names = lake.describe()
     with LocalSqlEngine(lake.client("glue"), lake.client("s3"), names["glue_database"]) as engine:
         return engine.query(text).rows
-
-
-def http_post(lake: LocalLake, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        lake.api_url + path, data=body, headers={"Content-Type": content_type}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 def test_http_post_to_sql_answer(fresh: LocalLake) -> None:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cornlake import aws, keys
+from cornlake import aws, keys, lineage
 from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.errors import CornLakeError, IdempotencyConflictError, ProducerNotAllowedError
 from cornlake.ingest.body import check_request, check_shape, read_body
@@ -127,7 +127,13 @@ def check_producer(contract: Contract, request: ApiRequest) -> None:
 
 
 def land_api_payload(
-    s3: S3Client, contracts: ContractRegistry, request: ApiRequest, *, settings: Settings, received: datetime
+    s3: S3Client,
+    contracts: ContractRegistry,
+    request: ApiRequest,
+    *,
+    settings: Settings,
+    received: datetime,
+    run_id: str = "",
 ) -> Landed:
     """Validate an API request and land its body unchanged as one raw object, written once.
 
@@ -163,6 +169,7 @@ def land_api_payload(
             request.producer,
             records=str(landed.records),
             channel="api",
+            **{"run-id": run_id},
         ),
     )
     return landed
@@ -251,11 +258,15 @@ def accept(
         input_key=request.path,
         bytes_in=len(request.body),
     )
-    landed = land_api_payload(s3, contracts, request, settings=settings, received=datetime.now(UTC))
+    landed = land_api_payload(
+        s3, contracts, request, settings=settings, received=datetime.now(UTC), run_id=run.run_id
+    )
     run.rows_in = run.rows_out = landed.records or 0
     run.output_keys = [landed.key]
     run.details = {"ingest_id": landed.ingest_id, "sha256": landed.sha256, "producer": request.producer}
     write_run_record(s3, settings.ops_bucket, run.finish())
+    lineage.emit(run, "START", settings)
+    lineage.emit(run, "COMPLETE", settings)
     return {"ingest_id": landed.ingest_id, "key": landed.key, "records": landed.records}
 
 
@@ -282,6 +293,8 @@ def refuse(s3: S3Client, request: ApiRequest, error: CornLakeError, settings: Se
             output_keys=[kept],
         )
         write_run_record(s3, settings.ops_bucket, run.finish("rejected", f"{error.code}: {error.message}"))
+        lineage.emit(run, "START", settings)
+        lineage.emit(run, "FAIL", settings)
     logger.warning(
         "refused", extra={"status": error.status, "error": error.code, "kept": body.get("kept", "")}
     )

@@ -77,6 +77,7 @@ def copy_landing_object(
     event_time: datetime,
     producer: str = "",
     version_id: str = "",
+    run_id: str = "",
 ) -> CopyOutcome:
     """Copy one landing object (the version the event names) into raw once, or move it to ``_rejected/``."""
     if key.startswith(keys.REJECTED_PREFIX + "/") or key.endswith("/"):
@@ -112,7 +113,12 @@ def copy_landing_object(
         "",
         producer,
         channel="landing",
-        **{"source-key": key, "source-etag": source.etag, "source-version": source.version_id},
+        **{
+            "source-key": key,
+            "source-etag": source.etag,
+            "source-version": source.version_id,
+            "run-id": run_id,
+        },
     )
     written = _copy(s3, source, raw_bucket, target, metadata=metadata)
     return CopyOutcome(key, raw_key=target, size=source.size, repeated=not written)
@@ -268,6 +274,7 @@ def run_copy(
         event_time=ref.event_time,
         producer=ref.principal,
         version_id=ref.version_id,
+        run_id=run.run_id,
     )
     run.output_keys = [outcome.raw_key or outcome.rejected_key]
     run.details = {"version_id": ref.version_id}

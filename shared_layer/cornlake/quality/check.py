@@ -217,6 +217,11 @@ def run_check(
     s3 = aws.s3(session)
     results, key = run_quality(s3, contract, batch, settings, run_id=run.run_id, contracts=contracts)
     failed = report(contract, results)
+    run._facets["assertions"] = [
+        {"assertion": r.rule_id, "success": r.passed}
+        | ({"column": r.columns[0]} if len(r.columns) == 1 else {})
+        for r in results
+    ]
     run.output_keys = [key] if key else []
     run.details = {
         "rules": len(results),

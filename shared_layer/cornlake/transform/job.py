@@ -54,6 +54,7 @@ class TransformOutcome:
     duplicates: int = 0
     fast_path_rows: int = 0
     warnings: list[str] = field(default_factory=list)
+    raw_metadata: dict[str, str] = field(default_factory=dict)  # the raw object's: its ingest run, channel
 
 
 def start_run(request: TransformRequest) -> RunRecord:
@@ -99,6 +100,8 @@ def run_request(
         options=ConvertOptions(target_bytes=settings.target_file_bytes, memory_mb=settings.engine_memory_mb),
     )
     describe(run, outcome, contract, byte_range)
+    parent_of(run, outcome, byte_range)
+    run._facets["schema"] = {"schema": schema_facet(contract)}
     if outcome.batch.objects:
         announce(settings.curated_topic_arn, outcome.batch, session=session)
     for warning in outcome.warnings:
@@ -137,6 +140,9 @@ def _split(
     )
     split.queue_ranges(aws.client("sqs", session), settings.transform_queue_url, ranges)
     run.bytes_in = size
+    raw_metadata = s3.head_object(Bucket=request.bucket, Key=request.key).get("Metadata", {})
+    run.parent_run_id = raw_metadata.get("run-id", "")
+    run._parent_stage = INGEST_STAGES.get(raw_metadata.get("channel", ""), "")
     run.details = {"parts": len(ranges), "ranges": [[r.start, r.end] for r in ranges]}
     run.finish("split")
     logger.info("split", extra={"key": request.key, "parts": len(ranges)})
@@ -191,7 +197,9 @@ def transform_object(
         tuple(done.evolved_columns),
         uploaded.rows_replaced,
     )
-    return _outcome(batch, kept, size, done)
+    outcome = _outcome(batch, kept, size, done)
+    outcome.raw_metadata = dict(response.get("Metadata", {}))
+    return outcome
 
 
 def _outcome(batch: CuratedBatch, quarantine_key: str, size: int, done: Converted) -> TransformOutcome:
@@ -205,6 +213,27 @@ def _outcome(batch: CuratedBatch, quarantine_key: str, size: int, done: Converte
         fast_path_rows=done.fast_path_rows,
         warnings=done.warnings,
     )
+
+
+def schema_facet(contract: Contract) -> dict[str, object]:
+    """The curated table's columns, as OpenLineage's schema facet writes them."""
+    from cornlake.lineage import facet
+
+    fields = [{"name": c.name, "type": c.type.glue(), "description": c.description} for c in contract.columns]
+    return facet("schema", fields=fields)
+
+
+INGEST_STAGES = {"api": "ingest_api", "landing": "ingest_s3_copy"}  # raw metadata 'channel' -> stage
+
+
+def parent_of(run: RunRecord, outcome: TransformOutcome, byte_range: ByteRange | None) -> None:
+    """The run whose output this transform read: the ingest run that wrote the raw object, or,
+    for one byte range, the transform run that split the object."""
+    if byte_range is not None:
+        run.parent_run_id, run._parent_stage = byte_range.parent_run_id, STAGE
+        return
+    run.parent_run_id = outcome.raw_metadata.get("run-id", "")
+    run._parent_stage = INGEST_STAGES.get(outcome.raw_metadata.get("channel", ""), "")
 
 
 def describe(

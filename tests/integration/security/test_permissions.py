@@ -242,6 +242,34 @@ def test_quality_reads_curated_and_writes_results_only(enforced: Enforced) -> No
     denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
     denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].get_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
+    history = "state/quality/source=erp/dataset=vendas/state.json"
+    allowed(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key=history, Body=b"{}"))
+    allowed(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key=history))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["curated_bucket"], Prefix="tables/ref/lojas/"))
+    denied(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="state/catalog/x.json", Body=b"{}"))
+    # moto does not evaluate conditions: the listing's prefix condition is read from the template
+    template = Template.load(ROOT / "template.yaml", parameters={"EnableVpc": "false"})
+    statements = [
+        st
+        for policy in template.properties("QualityRole")["Policies"]
+        for st in policy["PolicyDocument"]["Statement"]
+        if st["Action"] == "s3:ListBucket"
+    ]
+    assert [st["Condition"] for st in statements] == [{"StringLike": {"s3:prefix": ["tables/*"]}}]
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["ingest-api", "ingest-s3-copy", "transform-curated", "catalog-sync", "data-quality"],
+)
+def test_every_function_writes_its_lineage_events_and_nothing_else_there(
+    enforced: Enforced, role: str
+) -> None:
+    c, n = enforced.clients(f"cornlake-local-{role}"), enforced.names
+    event = f"lineage/event_date=2026-11-20/{role}-x-START.json"
+    allowed(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key=event, Body=b"{}"))
+    denied(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key=event))
+    denied(lambda: c["s3"].delete_object(Bucket=n["ops_bucket"], Key=event))
 
 
 def test_analyst_reads_curated_and_ops_only(enforced: Enforced) -> None:
