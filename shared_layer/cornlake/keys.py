@@ -7,11 +7,14 @@ partitions straight from the path):
     rejected    _rejected/<source>/<dataset>/<file name>        (landing bucket)
     raw         source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>-<file name>
     curated     tables/<s>/<d>/<partition>=<value>/part-<ingest_id>.parquet
+    staged      staging/<s>/<d>/<partition>=<value>/part-<ingest_id>.parquet  (curated bucket; audited
+                datasets, until the batch passes its checks)
     quarantine  source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>.jsonl
     api rejects _rejected/api/ingest_date=YYYY-MM-DD/<ingest_id>.body   (quarantine bucket)
     ops         <table>/run_date=YYYY-MM-DD/<stage>-<run_id>.json
     claims      claims/<api|landing>/source=<s>/dataset=<d>/<sha256>.json     (ops bucket)
     state       state/<kind>/source=<s>/dataset=<d>/state.json                (ops bucket)
+    held        held/source=<s>/dataset=<d>/<ingest_id>.json                  (ops bucket)
 
 An ``ingest_id`` is ``YYYYMMDDTHHMMSSZ-<12 hex>``: sortable by arrival, unique, and
 deterministic when derived from a landing object (so a repeated event lands the same key).
@@ -164,9 +167,33 @@ def partition_path(values: dict[str, str]) -> str:
     return "/".join(parts) + "/"
 
 
-def curated_key(source: str, dataset: str, partition: dict[str, str], ingest_id: str, n: int = 0) -> str:
+def curated_key(
+    source: str, dataset: str, partition: dict[str, str], ingest_id: str, n: int = 0, *, staged: bool = False
+) -> str:
+    """A curated file's key: under the table, or (``staged``) under staging, where a batch of a
+    write-audit-publish dataset waits for its audit, outside anything a reader reads."""
     suffix = "" if n == 0 else f"-{n:04d}"
-    return f"{table_prefix(source, dataset)}{partition_path(partition)}part-{ingest_id}{suffix}.parquet"
+    folder = staging_prefix(source, dataset) if staged else table_prefix(source, dataset)
+    return f"{folder}{partition_path(partition)}part-{ingest_id}{suffix}.parquet"
+
+
+STAGING_PREFIX = "staging"  # curated bucket: audited batches before they are published
+
+
+def staging_prefix(source: str, dataset: str) -> str:
+    return f"{STAGING_PREFIX}/{validate_name('source', source)}/{validate_name('dataset', dataset)}/"
+
+
+def published_key(staged_key: str) -> str:
+    """Where a staged file goes when its batch is published: the same path under tables/."""
+    if not staged_key.startswith(STAGING_PREFIX + "/"):
+        raise UnsafeNameError("staged key", staged_key, f"a key under {STAGING_PREFIX}/")
+    return f"{TABLES_PREFIX}/{staged_key[len(STAGING_PREFIX) + 1 :]}"
+
+
+def held_key(source: str, dataset: str, ingest_id: str) -> str:
+    """A held batch's record in the ops bucket (write-audit-publish)."""
+    return f"held/{hive_prefix(source, dataset)}{ingest_id}.json"
 
 
 def range_stem(ingest_id: str, part: int) -> str:

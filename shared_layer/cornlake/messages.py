@@ -75,6 +75,7 @@ class CuratedBatch:
     rows_quarantined: int = 0
     added_columns: tuple[str, ...] = ()  # new string columns from schema evolution (new_columns: evolve)
     rows_replaced: int = 0  # rows of earlier files of this raw object the batch replaced (a reprocess)
+    staged: bool = False  # in staging, waiting for its audit (quality.mode: audit_before_publish)
 
     @property
     def rows_out(self) -> int:

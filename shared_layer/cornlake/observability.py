@@ -25,6 +25,22 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=metrics_namespace(), service=SERVICE)
 
 
+def count(name: str, value: float = 1, *, stage: str, dataset: str = "", unit: str = "Count") -> None:
+    """One metric with ``stage`` and ``dataset`` dimensions (its own EMF record, so each dataset
+    is a series of its own for dashboards and alarms)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    dimensions = {"stage": stage} | ({"dataset": dataset} if dataset else {})
+    with single_metric(
+        name=name,
+        unit=MetricUnit(unit),
+        value=value,
+        namespace=metrics_namespace(),
+        default_dimensions=dimensions,
+    ):
+        pass
+
+
 def __getattr__(name: str) -> Any:
     if name == "tracer":
         from aws_lambda_powertools import Tracer

@@ -20,7 +20,7 @@ from cornlake import keys
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-STATUSES = ("succeeded", "partial", "rejected", "repeated", "checks_failed", "failed", "split")
+STATUSES = ("succeeded", "partial", "rejected", "repeated", "checks_failed", "held", "failed", "split")
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,17 @@ RUNS = OpsTable(
     "runs",
     (
         ("run_id", "string", "Unique id of this run"),
-        ("stage", "string", "ingest_api, ingest_s3_copy, transform, catalog or quality"),
+        (
+            "stage",
+            "string",
+            "ingest_api, ingest_s3_copy, transform, catalog, quality, publish or a maintenance job",
+        ),
         (
             "status",
             "string",
             "succeeded, partial (rows quarantined), rejected (bad input kept), repeated (landed before), "
-            "checks_failed (quality), split (cut into byte ranges) or failed (retried)",
+            "checks_failed (quality), held (audited batch not published), split (cut into byte ranges) "
+            "or failed (retried)",
         ),
         ("source", "string", "Dataset source"),
         ("dataset", "string", "Dataset name"),

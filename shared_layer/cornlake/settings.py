@@ -40,6 +40,8 @@ class Settings:
     quality_memory_mb: int = 160  # the quality check's DuckDB working memory; beyond it, it spills
     quality_rule_timeout_s: int = 120  # a rule still running after this is an error outcome
     quality_reference_max_mb: int = 512  # the largest reference table ReferentialIntegrity downloads
+    catalog_queue_url: str = ""  # where quality hands a published (audited) batch to the catalog
+    alert_topic_arn: str = ""  # held batches, late datasets: people are told here
     lineage_url: str = ""  # OpenLineage events POSTed here (e.g. Marquez's /api/v1/lineage)
     lineage_s3_uri: str = ""  # and/or written under this s3://bucket/prefix, one object per event
     lineage_namespace: str = "cornlake"  # the OpenLineage namespace of CornLake's jobs
@@ -65,6 +67,8 @@ class Settings:
         "quality_memory_mb": "QUALITY_MEMORY_MB",
         "quality_rule_timeout_s": "QUALITY_RULE_TIMEOUT_S",
         "quality_reference_max_mb": "QUALITY_REFERENCE_MAX_MB",
+        "catalog_queue_url": "CATALOG_QUEUE_URL",
+        "alert_topic_arn": "ALERT_TOPIC_ARN",
         "lineage_url": "LINEAGE_URL",
         "lineage_s3_uri": "LINEAGE_S3_URI",
         "lineage_namespace": "LINEAGE_NAMESPACE",

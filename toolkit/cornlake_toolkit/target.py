@@ -35,6 +35,7 @@ OUTPUTS = {
     "OpsGlueDatabaseName": "ops_glue_database",
     "AthenaWorkgroupName": "workgroup",
     "TransformQueueUrl": "transform_queue",
+    "CatalogQueueUrl": "catalog_queue",
 }
 
 
@@ -70,6 +71,7 @@ class Target:
     ops_glue_database: str
     workgroup: str
     transform_queue: str = ""  # queue name locally, queue URL on AWS
+    catalog_queue: str = ""  # where `cornlake publish` hands a released batch to the catalog
     endpoint: str = ""
     profile: str = ""
     service_endpoints: dict[str, str] = field(default_factory=dict)
@@ -82,6 +84,14 @@ class Target:
         if self.is_local:
             return local_session(self.region)
         return boto3.session.Session(profile_name=self.profile or None, region_name=self.region or None)
+
+    def queue_url(self, queue: str) -> str:
+        """A queue's URL from what the target knows (a name locally, a URL on AWS)."""
+        return (
+            queue
+            if queue.startswith("http")
+            else self.client("sqs").get_queue_url(QueueName=queue)["QueueUrl"]
+        )
 
     def client(self, service: str) -> Any:
         endpoint = self.service_endpoints.get(service, self.endpoint) or None

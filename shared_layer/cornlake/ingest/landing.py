@@ -107,21 +107,28 @@ def copy_landing_object(
         },
     )
     target = str(held["raw_key"])
-    metadata = object_metadata(
+    metadata = _raw_metadata(source, target, event_time, producer, run_id)
+    written = _copy(s3, source, raw_bucket, target, metadata=metadata)
+    return CopyOutcome(key, raw_key=target, size=source.size, repeated=not written)
+
+
+def _raw_metadata(
+    source: Source, target: str, event_time: datetime, producer: str, run_id: str
+) -> dict[str, str]:
+    """The raw copy's metadata: where it came from (key, ETag, version) and the run that copied it."""
+    return object_metadata(
         keys.parse_raw_key(target).ingest_id,
         event_time,
         "",
         producer,
         channel="landing",
         **{
-            "source-key": key,
+            "source-key": source.key,
             "source-etag": source.etag,
             "source-version": source.version_id,
             "run-id": run_id,
         },
     )
-    written = _copy(s3, source, raw_bucket, target, metadata=metadata)
-    return CopyOutcome(key, raw_key=target, size=source.size, repeated=not written)
 
 
 def _head(s3: S3Client, bucket: str, key: str, version_id: str) -> Source:

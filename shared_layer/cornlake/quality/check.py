@@ -18,14 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from cornlake import aws, keys
 from cornlake.contracts import Contract, ContractRegistry, registry
+from cornlake.errors import ConfigError
 from cornlake.messages import CuratedBatch
-from cornlake.observability import logger, metrics
+from cornlake.observability import count, logger
 from cornlake.ops import QUALITY_RESULTS, RunRecord
-from cornlake.quality import history
+from cornlake.quality import history, publish
 from cornlake.quality.engine import Inputs, Limits, Measure, evaluate
 from cornlake.settings import Settings
 
@@ -189,7 +188,7 @@ def report(contract: Contract, results: list[RuleResult]) -> list[RuleResult]:
     """Log and count the rules that did not pass; return them."""
     failed = [r for r in results if not r.passed]
     for result in failed:
-        metrics.add_metric(name="QualityRuleFailed", unit=MetricUnit.Count, value=1)
+        count("QualityRuleFailed", stage=STAGE, dataset=contract.qualified_name)
         logger.warning(
             "quality rule failed" if result.outcome == "failed" else "quality rule could not be evaluated",
             extra={
@@ -229,4 +228,58 @@ def run_check(
         "errors": [r.rule_id for r in failed if r.outcome == "error"],
         "ingest_id": batch.ingest_id,
     }
-    run.finish("checks_failed" if any(r.blocking for r in results) else "succeeded")
+    blocked = any(r.blocking for r in results)
+    if batch.staged:
+        _audit(s3, contract, batch, run, settings, blocked=blocked, results=results, session=session)
+        return
+    run.finish("checks_failed" if blocked else "succeeded")
+
+
+def _audit(
+    s3: S3Client,
+    contract: Contract,
+    batch: CuratedBatch,
+    run: RunRecord,
+    settings: Settings,
+    *,
+    blocked: bool,
+    results: list[RuleResult],
+    session: Any,
+) -> None:
+    """Write-audit-publish: publish a staged batch that passed, hold one that did not."""
+    if not settings.catalog_queue_url:
+        raise ConfigError(
+            "CATALOG_QUEUE_URL is not set: an audited batch cannot be published",
+            hint="template.yaml sets it on the quality function",
+        )
+    if blocked:
+        failures = [
+            {"rule_id": r.rule_id, "outcome": r.outcome, "observed": r.observed}
+            for r in results
+            if r.blocking
+        ]
+        sns = aws.sns(session) if settings.alert_topic_arn else None
+        held = publish.hold_batch(
+            s3,
+            sns,
+            batch,
+            ops_bucket=settings.ops_bucket,
+            alert_topic=settings.alert_topic_arn,
+            run_id=run.run_id,
+            failures=failures,
+        )
+        count("BatchesHeld", stage=STAGE, dataset=contract.qualified_name)
+        run.details["held"] = held
+        run.finish("held")
+        return
+    published = publish.publish_batch(
+        s3,
+        aws.sqs(session),
+        contract,
+        batch,
+        bucket=settings.curated_bucket,
+        catalog_queue=settings.catalog_queue_url,
+    )
+    run.details["published"] = [o.key for o in published.objects]
+    run.details["released_hold"] = publish.clear_hold(s3, settings.ops_bucket, batch)
+    run.finish("succeeded")

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -196,22 +196,22 @@ def transform_object(
         done.quarantined,
         tuple(done.evolved_columns),
         uploaded.rows_replaced,
+        staged=contract.audited,
     )
-    outcome = _outcome(batch, kept, size, done)
-    outcome.raw_metadata = dict(response.get("Metadata", {}))
-    return outcome
+    return _outcome(batch, kept, response, done)
 
 
-def _outcome(batch: CuratedBatch, quarantine_key: str, size: int, done: Converted) -> TransformOutcome:
+def _outcome(batch: CuratedBatch, quarantine_key: str, response: Any, done: Converted) -> TransformOutcome:
     return TransformOutcome(
         batch,
         quarantine_key=quarantine_key,
         file_error=done.file_error,
         unexpected_columns=done.unexpected_columns,
-        bytes_in=size,
+        bytes_in=int(response.get("ContentLength", 0)),
         duplicates=done.duplicates,
         fast_path_rows=done.fast_path_rows,
         warnings=done.warnings,
+        raw_metadata=dict(response.get("Metadata", {})),
     )
 
 
@@ -273,6 +273,8 @@ def announce(topic_arn: str, batch: CuratedBatch, *, session: boto3.session.Sess
         TopicArn=topic_arn,
         Message=batch.to_json(),
         MessageAttributes={
-            "dataset": {"DataType": "String", "StringValue": f"{batch.source}.{batch.dataset}"}
+            "dataset": {"DataType": "String", "StringValue": f"{batch.source}.{batch.dataset}"},
+            # the catalog subscribes to 'tables' only: a staged batch reaches it when it is published
+            "zone": {"DataType": "String", "StringValue": "staging" if batch.staged else "tables"},
         },
     )

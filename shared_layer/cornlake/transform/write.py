@@ -113,7 +113,9 @@ def upload_curated(
 ) -> Uploaded:
     """Upload the curated files under their deterministic keys; remove an earlier run's extra parts.
 
-    Each file carries its row count in its metadata, so a reprocess knows how many rows it replaced."""
+    Each file carries its row count in its metadata, so a reprocess knows how many rows it
+    replaced. An audited dataset's files go to staging instead (cornlake.quality.publish
+    moves them into the table when the batch passes, and counts what they replace then)."""
     done = Uploaded([], 0)
     by_partition: dict[str, list[OutputFile]] = {}
     for f in files:
@@ -122,13 +124,16 @@ def upload_curated(
         partition = {contract.partitioning.name: value}
         kept = set()
         for n, f in enumerate(parts):
-            key = keys.curated_key(contract.source, contract.dataset, partition, stem, n)
-            done.rows_replaced += rows_of(s3, bucket, key)
+            key = keys.curated_key(
+                contract.source, contract.dataset, partition, stem, n, staged=contract.audited
+            )
+            done.rows_replaced += 0 if contract.audited else rows_of(s3, bucket, key)
             extra = {"ContentType": PARQUET_CONTENT_TYPE, "Metadata": {"rows": str(f.rows)}}
             s3.upload_file(str(f.path), bucket, key, ExtraArgs=extra)
             done.objects.append(CuratedObject(key, partition, f.rows))
             kept.add(key)
-        done.rows_replaced += _remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
+        removed = remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
+        done.rows_replaced += 0 if contract.audited else removed
     return done
 
 
@@ -143,14 +148,22 @@ def rows_of(s3: S3Client, bucket: str, key: str) -> int:
     return int(head.get("Metadata", {}).get("rows", 0))
 
 
-def _remove_stale_parts(
-    s3: S3Client, contract: Contract, bucket: str, partition: dict[str, str], *, stem: str, kept: set[str]
+def remove_stale_parts(
+    s3: S3Client,
+    contract: Contract,
+    bucket: str,
+    partition: dict[str, str],
+    *,
+    stem: str,
+    kept: set[str],
+    staged: bool | None = None,
 ) -> int:
     """A reprocess that writes fewer files must not leave an earlier run's extra parts behind;
-    return the rows they held."""
-    prefix = (
-        keys.table_prefix(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
-    )
+    return the rows they held. ``staged`` (default: whether the dataset is audited) picks the
+    table or its staging area."""
+    staged = contract.audited if staged is None else staged
+    folder = keys.staging_prefix if staged else keys.table_prefix
+    prefix = folder(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
     removed = 0
     for stale in [o["Key"] for o in listed if o["Key"] not in kept]:

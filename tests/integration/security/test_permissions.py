@@ -200,6 +200,8 @@ def test_transform_reads_raw_writes_curated_and_cannot_delete_raw(enforced: Enfo
     c, n = enforced.clients("cornlake-local-transform-curated"), enforced.names
     allowed(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     allowed(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    staged = "staging/erp/vendas/mes_venda=2026-11/part-x.parquet"
+    allowed(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=staged, Body=b"x"))
     allowed(lambda: c["s3"].put_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY, Body=b"x"))
     allowed(lambda: c["s3"].delete_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
     allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("transform")))
@@ -231,7 +233,7 @@ def test_catalog_manages_tables_and_cannot_write_data(enforced: Enforced) -> Non
     denied(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="quality_results/x.json", Body=b"{}"))
 
 
-def test_quality_reads_curated_and_writes_results_only(enforced: Enforced) -> None:
+def test_quality_reads_curated_writes_results_and_publishes_audited_batches(enforced: Enforced) -> None:
     c, n = enforced.clients("cornlake-local-data-quality"), enforced.names
     allowed(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
     allowed(
@@ -239,7 +241,16 @@ def test_quality_reads_curated_and_writes_results_only(enforced: Enforced) -> No
             Bucket=n["ops_bucket"], Key="quality_results/run_date=x/q.json", Body=b"{}"
         )
     )
-    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    staged = "staging/erp/vendas/mes_venda=2026-11/part-x.parquet"
+    allowed(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    allowed(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    allowed(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=staged))
+    allowed(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("catalog"), MessageBody="{}"))
+    denied(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("transform"), MessageBody="{}"))
+    held = "held/source=erp/dataset=vendas/x.json"
+    allowed(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key=held, Body=b"{}"))
+    allowed(lambda: c["s3"].delete_object(Bucket=n["ops_bucket"], Key=held))
+    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key="elsewhere/x.parquet", Body=b"x"))
     denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].get_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
     history = "state/quality/source=erp/dataset=vendas/state.json"

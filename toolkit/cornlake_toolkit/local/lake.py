@@ -198,6 +198,7 @@ class LocalLake:
             "ops_glue_database": env["OPS_GLUE_DATABASE"],
             "workgroup": self.template.ref("AnalystWorkgroup"),
             "transform_queue": self.template.get_att("TransformQueue", "QueueName"),
+            "catalog_queue": self.template.get_att("CatalogQueue", "QueueName"),
             "service_endpoints": self.service_endpoints,
         }
 

@@ -43,11 +43,11 @@ def _topics(t: Template, sns: Any) -> None:
         props = t.properties(logical_id)
         if props["Protocol"] != "sqs":
             continue
+        attributes = {"RawMessageDelivery": str(props.get("RawMessageDelivery", False)).lower()}
+        if "FilterPolicy" in props:
+            attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
         sns.subscribe(
-            TopicArn=props["TopicArn"],
-            Protocol="sqs",
-            Endpoint=props["Endpoint"],
-            Attributes={"RawMessageDelivery": str(props.get("RawMessageDelivery", False)).lower()},
+            TopicArn=props["TopicArn"], Protocol="sqs", Endpoint=props["Endpoint"], Attributes=attributes
         )
 
 
