@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from cornlake import aws, lineage
 from cornlake.errors import CornLakeError, TerminalError
-from cornlake.observability import logger, metrics
+from cornlake.observability import count, logger
 from cornlake.ops import RunRecord, write_run_record
 from cornlake.settings import Settings, settings_for
 
@@ -87,7 +87,8 @@ def _finish(settings: Settings, run: RunRecord, err: Exception, record: SQSRecor
     }
     run.finish("rejected" if terminal else "failed", text[:2000])
     fields = {"stage": run.stage, "input_key": run.input_key, "error": run.error, "attempt": attempt}
-    metrics.add_metric(name="Rejected" if terminal else "Failed", unit="Count", value=1)
+    dataset = f"{run.source}.{run.dataset}" if run.source and run.dataset else ""
+    count("Rejected" if terminal else "Failed", stage=run.stage, dataset=dataset)
     try:
         write_run_record(aws.s3(), settings.ops_bucket, run)
     except Exception:

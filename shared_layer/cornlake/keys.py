@@ -227,6 +227,11 @@ def state_key(kind: str, source: str, dataset: str) -> str:
     return f"state/{kind}/{hive_prefix(source, dataset)}state.json"
 
 
+def heartbeat_key(source: str, dataset: str, stage: str) -> str:
+    """The last successful run of one stage for one dataset (the freshness check reads these)."""
+    return f"state/heartbeat/{hive_prefix(source, dataset)}{validate_name('stage', stage)}.json"
+
+
 def ops_key(table: str, run_date: date, stage: str, run_id: str) -> str:
     validate_name("ops table", table)
     validate_name("stage", stage)

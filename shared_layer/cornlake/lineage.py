@@ -139,7 +139,7 @@ def emit(run: RunRecord, event_type: str, settings: Settings, *, session: Any = 
     """Send one event to the configured sinks; a sink that fails is logged, never raised."""
     if not (settings.lineage_url or settings.lineage_s3_uri):
         return
-    from cornlake.observability import logger, metrics
+    from cornlake.observability import count, logger
 
     body = event(run, event_type, settings)
     for sink, send in (
@@ -152,7 +152,7 @@ def emit(run: RunRecord, event_type: str, settings: Settings, *, session: Any = 
             send(sink, body)
         except Exception as err:  # noqa: BLE001 - lineage is reported, never required
             logger.warning("lineage event not sent", extra={"sink": sink, "error": str(err)[:300]})
-            metrics.add_metric(name="LineageNotSent", unit="Count", value=1)
+            count("LineageNotSent", stage=run.stage)
 
 
 def _post(url: str, body: dict[str, Any]) -> None:

@@ -143,6 +143,26 @@ def parse_s3_event(body: str, stage: str = "ingest_s3_copy") -> list[S3ObjectRef
     return _s3_refs(document, stage)
 
 
+def s3_event_body(bucket: str, key: str, *, size: int, etag: str, event_name: str, principal: str) -> str:
+    """An S3 ``ObjectCreated`` notification for one object, as S3 would send it (the reprocess and
+    the reconciler announce raw objects to the transform with it)."""
+    from urllib.parse import quote_plus
+
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventName": event_name,
+        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "userIdentity": {"principalId": principal},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": {"key": quote_plus(key, safe="/=:"), "size": size, "eTag": etag.strip('"')},
+        },
+    }
+    return json.dumps({"Records": [record]})
+
+
 TransformRequest = S3ObjectRef | ByteRange
 
 

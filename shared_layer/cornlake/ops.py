@@ -92,7 +92,44 @@ QUALITY_RESULTS = OpsTable(
     "One row per quality rule evaluated on a batch",
 )
 
-OPS_TABLES = (RUNS, QUALITY_RESULTS)
+FRESHNESS = OpsTable(
+    "freshness",
+    (
+        ("checked_at", "string", "ISO 8601 UTC time of the check"),
+        ("source", "string", "Dataset source"),
+        ("dataset", "string", "Dataset name"),
+        ("state", "string", "on_time, late, never (expected but no data yet) or no_expectation"),
+        ("expected_every", "string", "The contract's expected update interval (freshness.expected_every)"),
+        ("grace", "string", "How late data may be before it is late (freshness.grace)"),
+        ("last_ingest_at", "string", "Last time data arrived (either ingest channel)"),
+        ("last_transform_at", "string", "Last successful transform"),
+        ("last_published_at", "string", "Last batch readers could see (its catalog run)"),
+        ("last_quality_at", "string", "Last quality check"),
+        ("due_by", "string", "When the next batch is due, grace included"),
+        ("lag_seconds", "bigint", "Seconds since the last published batch"),
+        ("silent_stages", "array<string>", "Stages that have not followed their input for too long"),
+    ),
+    "One row per dataset per freshness check: is data late, has a stage gone silent",
+)
+
+RECONCILIATION = OpsTable(
+    "reconciliation",
+    (
+        ("run_id", "string", "The reconcile run"),
+        ("source", "string", "Dataset source"),
+        ("dataset", "string", "Dataset name"),
+        ("ingest_date", "string", "The raw object's ingest date"),
+        ("finding", "string", "missing_transform, missing_catalog, missing_quality or rows_unbalanced"),
+        ("raw_key", "string", "The raw object concerned"),
+        ("detail", "string", "What was expected and what was found"),
+        ("action", "string", "requeued (sent to the transform again) or reported"),
+        ("found_at", "string", "ISO 8601 UTC time"),
+    ),
+    "What reconciliation found: raw objects or batches a stage missed, and rows that do not add up",
+)
+
+OPS_TABLES = (RUNS, QUALITY_RESULTS, FRESHNESS, RECONCILIATION)
+HEARTBEAT_STATUSES = ("succeeded", "partial", "checks_failed", "held", "repeated")
 
 
 def new_run_id() -> str:
@@ -139,6 +176,7 @@ class RunRecord:
 
 
 def write_run_record(s3: S3Client, ops_bucket: str, record: RunRecord) -> str:
+    """Write the run record; a successful run of a dataset also leaves its stage's heartbeat."""
     if not record.finished_at:
         record.finish()
     run_date = datetime.fromisoformat(record.started_at).date()
@@ -149,4 +187,29 @@ def write_run_record(s3: S3Client, ops_bucket: str, record: RunRecord) -> str:
         Body=(record.to_json() + "\n").encode(),
         ContentType="application/x-ndjson",
     )
+    if record.source and record.dataset and record.status in HEARTBEAT_STATUSES:
+        beat = {
+            "stage": record.stage,
+            "run_id": record.run_id,
+            "status": record.status,
+            "at": record.finished_at,
+        }
+        s3.put_object(
+            Bucket=ops_bucket,
+            Key=keys.heartbeat_key(record.source, record.dataset, record.stage),
+            Body=json.dumps(beat).encode(),
+            ContentType="application/json",
+        )
+    return key
+
+
+def write_rows(
+    s3: S3Client, ops_bucket: str, table: OpsTable, rows: list[dict[str, Any]], *, stage: str, run_id: str
+) -> str:
+    """Rows of an ops table, as one JSON-lines object for one run; '' when there are none."""
+    if not rows:
+        return ""
+    key = keys.ops_key(table.name, datetime.now(UTC).date(), stage, run_id)
+    body = "".join(json.dumps(row, default=str) + "\n" for row in rows)
+    s3.put_object(Bucket=ops_bucket, Key=key, Body=body.encode(), ContentType="application/x-ndjson")
     return key

@@ -42,6 +42,9 @@ class Settings:
     quality_reference_max_mb: int = 512  # the largest reference table ReferentialIntegrity downloads
     catalog_queue_url: str = ""  # where quality hands a published (audited) batch to the catalog
     alert_topic_arn: str = ""  # held batches, late datasets: people are told here
+    reconcile_days: int = 2  # the scheduled reconciliation looks back this many ingest days
+    reconcile_grace_minutes: int = 30  # raw objects younger than this are still in flight: not judged
+    silence_minutes: int = 60  # a stage this long behind its input is silent
     lineage_url: str = ""  # OpenLineage events POSTed here (e.g. Marquez's /api/v1/lineage)
     lineage_s3_uri: str = ""  # and/or written under this s3://bucket/prefix, one object per event
     lineage_namespace: str = "cornlake"  # the OpenLineage namespace of CornLake's jobs
@@ -69,6 +72,9 @@ class Settings:
         "quality_reference_max_mb": "QUALITY_REFERENCE_MAX_MB",
         "catalog_queue_url": "CATALOG_QUEUE_URL",
         "alert_topic_arn": "ALERT_TOPIC_ARN",
+        "reconcile_days": "RECONCILE_DAYS",
+        "reconcile_grace_minutes": "RECONCILE_GRACE_MINUTES",
+        "silence_minutes": "SILENCE_MINUTES",
         "lineage_url": "LINEAGE_URL",
         "lineage_s3_uri": "LINEAGE_S3_URI",
         "lineage_namespace": "LINEAGE_NAMESPACE",

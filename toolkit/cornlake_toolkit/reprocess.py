@@ -8,11 +8,11 @@ instead of adding rows, and the catalog and quality stages run again on the new 
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from cornlake import keys
+from cornlake.messages import s3_event_body
 from cornlake_toolkit.errors import ToolkitError, UsageError
 
 
@@ -30,19 +30,14 @@ def raw_keys(
 
 
 def s3_event(bucket: str, obj: dict[str, Any]) -> str:
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "eventName": "ObjectCreated:Reprocess",
-        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "userIdentity": {"principalId": "cornlake-reprocess"},
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": {"key": obj["Key"], "size": obj["Size"], "eTag": obj.get("ETag", "").strip('"')},
-        },
-    }
-    return json.dumps({"Records": [record]})
+    return s3_event_body(
+        bucket,
+        obj["Key"],
+        size=obj["Size"],
+        etag=obj.get("ETag", ""),
+        event_name="ObjectCreated:Reprocess",
+        principal="cornlake-reprocess",
+    )
 
 
 def reprocess(

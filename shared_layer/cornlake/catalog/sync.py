@@ -31,7 +31,7 @@ from cornlake.catalog.views import view_input
 from cornlake.contracts import LINEAGE_COLUMN, Contract, ContractRegistry, registry
 from cornlake.errors import ConflictError
 from cornlake.messages import CuratedBatch
-from cornlake.observability import logger, metrics
+from cornlake.observability import count, logger
 from cornlake.ops import RunRecord
 from cornlake.settings import Settings
 
@@ -66,7 +66,7 @@ def run_sync(
     run.details = result
     run.output_keys = [result["table"]]
     run.finish("succeeded")
-    metrics.add_metric(name="PartitionsCreated", unit="Count", value=result["partitions_created"])
+    count("PartitionsCreated", result["partitions_created"], stage=STAGE, dataset=contract.qualified_name)
     logger.info("catalog synced", extra=result)
 
 

@@ -21,7 +21,7 @@ from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.errors import CornLakeError, IdempotencyConflictError, ProducerNotAllowedError
 from cornlake.ingest.body import check_request, check_shape, read_body
 from cornlake.ingest.raw import claim, digest, object_metadata, put_once
-from cornlake.observability import logger, metrics
+from cornlake.observability import count, logger
 from cornlake.ops import RunRecord, write_run_record
 from cornlake.settings import Settings, settings_for
 
@@ -243,7 +243,9 @@ def answer(
             },
         )
     logger.info("landed", extra={"source": request.source, "dataset": request.dataset, **body})
-    metrics.add_metric(name="RecordsIngested", unit="Count", value=body["records"] or 0)
+    dataset = f"{request.source}.{request.dataset}"
+    count("RecordsIngested", body["records"] or 0, stage=STAGE, dataset=dataset)
+    count("BytesIngested", len(request.body), stage=STAGE, dataset=dataset, unit="Bytes")
     return ApiResponse(202, body)
 
 
@@ -298,5 +300,5 @@ def refuse(s3: S3Client, request: ApiRequest, error: CornLakeError, settings: Se
     logger.warning(
         "refused", extra={"status": error.status, "error": error.code, "kept": body.get("kept", "")}
     )
-    metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
+    count("RequestsRefused", stage=STAGE)
     return ApiResponse(error.status, body)

@@ -26,7 +26,7 @@ from cornlake.contracts import ContractRegistry, registry
 from cornlake.errors import CornLakeError, UnknownDatasetError, UnsafeNameError
 from cornlake.ingest.raw import claim, copy_once, digest, object_metadata
 from cornlake.messages import S3ObjectRef, parse_s3_event
-from cornlake.observability import logger, metrics
+from cornlake.observability import count, logger
 from cornlake.ops import RunRecord
 from cornlake.settings import Settings
 
@@ -262,6 +262,10 @@ def start_copy(ref: S3ObjectRef) -> RunRecord:
     return run
 
 
+def _dataset(run: RunRecord) -> str:
+    return f"{run.source}.{run.dataset}" if run.source and run.dataset else ""
+
+
 def run_copy(
     ref: S3ObjectRef,
     run: RunRecord,
@@ -287,13 +291,14 @@ def run_copy(
     run.details = {"version_id": ref.version_id}
     if outcome.rejected_key:
         run.finish("rejected", outcome.reason)
-        metrics.add_metric(name="FilesRejected", unit="Count", value=1)
+        count("FilesRejected", stage=STAGE, dataset=_dataset(run))
     elif outcome.repeated:
         run.details["first_landed_as"] = outcome.raw_key  # this content, under this name, is there already
         run.finish("repeated")
-        metrics.add_metric(name="RepeatedDeliveries", unit="Count", value=1)
+        count("RepeatedDeliveries", stage=STAGE, dataset=_dataset(run))
     else:
         run.finish("succeeded")
+        count("BytesIngested", ref.size, stage=STAGE, dataset=_dataset(run), unit="Bytes")
     logger.info(
         "landing object handled", extra={"key": ref.key, "status": run.status, "raw_key": outcome.raw_key}
     )

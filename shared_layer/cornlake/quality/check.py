@@ -189,6 +189,8 @@ def report(contract: Contract, results: list[RuleResult]) -> list[RuleResult]:
     failed = [r for r in results if not r.passed]
     for result in failed:
         count("QualityRuleFailed", stage=STAGE, dataset=contract.qualified_name)
+        if result.blocking:
+            count("ErrorRulesFailed", stage=STAGE, dataset=contract.qualified_name)
         logger.warning(
             "quality rule failed" if result.outcome == "failed" else "quality rule could not be evaluated",
             extra={

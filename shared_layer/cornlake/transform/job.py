@@ -28,7 +28,7 @@ from cornlake import aws, keys
 from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.errors import UnsafeNameError
 from cornlake.messages import ByteRange, CuratedBatch, S3ObjectRef, TransformRequest
-from cornlake.observability import logger, metrics
+from cornlake.observability import count, logger
 from cornlake.ops import RunRecord
 from cornlake.schema import incompatible_changes, registered_types
 from cornlake.settings import Settings
@@ -106,9 +106,10 @@ def run_request(
         announce(settings.curated_topic_arn, outcome.batch, session=session)
     for warning in outcome.warnings:
         logger.warning("input looks wrong", extra={"key": request.key, "warning": warning})
-        metrics.add_metric(name="InputWarnings", unit="Count", value=1)
-    metrics.add_metric(name="RowsCurated", unit="Count", value=run.rows_out)
-    metrics.add_metric(name="RowsQuarantined", unit="Count", value=run.rows_quarantined)
+        count("InputWarnings", stage=STAGE, dataset=contract.qualified_name)
+    count("RowsCurated", run.rows_out, stage=STAGE, dataset=contract.qualified_name)
+    count("RowsQuarantined", run.rows_quarantined, stage=STAGE, dataset=contract.qualified_name)
+    count("BytesTransformed", run.bytes_in, stage=STAGE, dataset=contract.qualified_name, unit="Bytes")
     logger.info("transformed", extra={"key": request.key, "status": run.status, "rows_in": run.rows_in})
     return outcome
 

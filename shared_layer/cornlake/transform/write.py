@@ -175,7 +175,8 @@ def remove_stale_parts(
 def upload_quarantine(s3: S3Client, bucket: str, key: str, path: Path, entries: int) -> str:
     """Upload the quarantine file (or remove an earlier one a reprocess has fixed); return its key or ''."""
     if entries:
-        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "application/x-ndjson"})
+        extra = {"ContentType": "application/x-ndjson", "Metadata": {"rows": str(entries)}}
+        s3.upload_file(str(path), bucket, key, ExtraArgs=extra)  # the rows, for reconciliation
         return key
     s3.delete_object(Bucket=bucket, Key=key)
     return ""

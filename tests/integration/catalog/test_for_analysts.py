@@ -13,7 +13,6 @@ from cornlake.messages import CuratedBatch
 from cornlake_toolkit.local import LocalLake
 from helpers import invoke, sample, transform_key
 
-
 _STEMS = itertools.count(1)
 
 

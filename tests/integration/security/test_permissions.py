@@ -269,6 +269,25 @@ def test_quality_reads_curated_writes_results_and_publishes_audited_batches(enfo
     assert [st["Condition"] for st in statements] == [{"StringLike": {"s3:prefix": ["tables/*"]}}]
 
 
+def test_monitor_reads_records_lists_zones_requeues_and_changes_no_data(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-monitor"), enforced.names
+    allowed(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key="runs/run_date=2026-11-20/x.json"))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["ops_bucket"], Prefix="runs/run_date=2026-11-20/"))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["raw_bucket"], Prefix="source=erp/"))
+    allowed(lambda: c["s3"].head_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    allowed(lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="freshness/run_date=x/f.json", Body=b"{}"))
+    allowed(
+        lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="reconciliation/run_date=x/r.json", Body=b"{}")
+    )
+    allowed(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("transform"), MessageBody="{}"))
+    denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    denied(lambda: c["s3"].put_object(Bucket=n["raw_bucket"], Key=RAW_KEY, Body=b"x"))
+    denied(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("catalog"), MessageBody="{}"))
+    denied(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "t"}))
+
+
 @pytest.mark.parametrize(
     "role",
     ["ingest-api", "ingest-s3-copy", "transform-curated", "catalog-sync", "data-quality"],

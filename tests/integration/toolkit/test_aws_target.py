@@ -29,6 +29,7 @@ def deploy_outputs(stack: LocalLake, name: str, names: dict[str, Any]) -> None:
         "OpsGlueDatabaseName": names["ops_glue_database"],
         "AthenaWorkgroupName": names["workgroup"],
         "TransformQueueUrl": f"{stack.endpoint}/123456789012/{names['transform_queue']}",
+        "CatalogQueueUrl": f"{stack.endpoint}/123456789012/{names['catalog_queue']}",
     }
     body = {
         "Resources": {"Marker": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"{name}-marker"}}},

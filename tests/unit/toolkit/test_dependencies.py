@@ -58,7 +58,7 @@ def test_every_requirement_is_pinned_with_hashes(folder: str) -> None:
 
 def test_a_function_ships_only_what_the_layer_does_not() -> None:
     layer = {r.name for r in deps.export(deps.member("shared_layer"))}
-    assert {"boto3", "botocore", "aws-lambda-powertools", "pyyaml"} <= layer
+    assert {"boto3", "botocore", "aws-lambda-powertools", "pyyaml", "sqlglot"} <= layer
     shipped = {
         folder: {
             line.split("==")[0]
@@ -69,9 +69,10 @@ def test_a_function_ships_only_what_the_layer_does_not() -> None:
     }
     assert shipped == {
         "lambda_catalog_sync": set(),
-        "lambda_data_quality": {"pyarrow"},
+        "lambda_data_quality": {"duckdb"},
         "lambda_ingest_api": set(),
         "lambda_ingest_s3_copy": set(),
+        "lambda_monitor": set(),
         "lambda_transform_curated": {"duckdb", "zstandard"},
     }
 

@@ -198,3 +198,92 @@ class EventSources:
         names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
         return sum(int(attrs[n]) for n in names)
+
+
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def rate_seconds(expression: str) -> float:
+    """``rate(15 minutes)`` in seconds; the local runtime fires rate() schedules (not cron())."""
+    import re
+
+    match = re.fullmatch(r"rate\((\d+) (minutes?|hours?|days?)\)", expression.strip())
+    if not match:
+        from cornlake_toolkit.errors import TemplateError
+
+        raise TemplateError(
+            f"the local runtime cannot fire the schedule {expression!r}",
+            hint="write schedules as rate(N minutes|hours|days); the local runtime fires those",
+        )
+    return int(match[1]) * _RATE_UNITS[match[2]]
+
+
+def scheduled_event(props: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """What EventBridge hands the function: the schedule's Input, or a Scheduled Event."""
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    if props.get("Input"):
+        return dict(json.loads(props["Input"]))
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": {},
+    }
+
+
+class Schedules:
+    """The template's Schedule events, fired at their rate (and on demand, with ``fire``)."""
+
+    def __init__(self, functions: dict[str, LocalFunction], *, region: str, account: str) -> None:
+        self.functions, self.region, self.account = functions, region, account
+        self.errors: list[str] = []
+        self.fired: list[tuple[str, str]] = []  # (function, schedule) in firing order
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def all(self) -> list[tuple[LocalFunction, str, dict[str, Any]]]:
+        return [
+            (function, name, event["Properties"])
+            for function in self.functions.values()
+            for name, event in function.events.items()
+            if event["Type"] == "Schedule" and event["Properties"].get("Enabled", True) is not False
+        ]
+
+    def fire(self, name: str) -> Any:
+        """Invoke the function of the schedule ``name`` (its event name in template.yaml) now."""
+        for function, schedule, props in self.all():
+            if schedule == name:
+                self.fired.append((function.logical_id, schedule))
+                return function.invoke(scheduled_event(props, self.region, self.account))
+        from cornlake_toolkit.errors import TemplateError
+
+        raise TemplateError(f"no schedule {name!r}", hint=f"schedules: {[s for _, s, _ in self.all()]}")
+
+    def start(self) -> None:
+        for _function, name, props in self.all():
+            period = rate_seconds(props["Schedule"])
+            thread = threading.Thread(
+                target=self._every, args=(name, period), name=f"schedule-{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _every(self, name: str, period: float) -> None:
+        while not self._stop.wait(period):
+            try:
+                self.fire(name)
+            except Exception as err:  # noqa: BLE001 - a schedule keeps firing, as EventBridge does
+                self.errors.append(f"schedule {name}: {type(err).__name__}: {err}")
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)

@@ -24,7 +24,7 @@ import boto3
 from cornlake_toolkit.cfn import Template
 from cornlake_toolkit.local.api import LocalApi
 from cornlake_toolkit.local.emulator import adjust_moto
-from cornlake_toolkit.local.events import EventSources
+from cornlake_toolkit.local.events import EventSources, Schedules
 from cornlake_toolkit.local.functions import LocalFunction, load_functions
 from cornlake_toolkit.local.process import (
     LOCAL_ACCOUNT,
@@ -81,6 +81,7 @@ class LocalLake:
             poll_wait=poll_wait,
             before_delivery=self._watch_contracts,
         )
+        self.schedules = Schedules(self.functions, region=region, account=LOCAL_ACCOUNT)
         self.notices: list[str] = []  # things the user should know (contracts changed, or broken)
         self._moto: Any = None
         self._api: LocalApi | None = None
@@ -116,6 +117,7 @@ class LocalLake:
         os.environ.update(env)
         if self.run_functions:
             self.events.start()
+            self.schedules.start()
             self._api = LocalApi(self.functions, self.api_port, self.events.record_error)
             self._api.start()
         return self
@@ -139,6 +141,7 @@ class LocalLake:
             self.events.resume()
 
     def stop(self) -> None:
+        self.schedules.stop()
         self.events.stop()
         if self._api is not None:
             self._api.stop()
