@@ -20,7 +20,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV
 
-.PHONY: help venv test lint typecheck template-check requirements requirements-check update-deps unit integration e2e demo build size-check bench clean
+.PHONY: help venv test lint typecheck template-check requirements requirements-check update-deps unit integration e2e demo build size-check bench browser clean
 
 help:
 	@echo "make demo         - install, start the local lake, ingest samples, run every stage, query"
@@ -79,10 +79,20 @@ unit: venv
 integration: venv
 	$(BIN)/pytest tests/integration -q
 
-e2e: venv
+e2e: venv browser
 	$(BIN)/pytest tests/e2e -q
 
-test: lint typecheck requirements-check template-check size-check
+# The catalog site's browser test drives a headless Chrome or Chromium over the DevTools protocol
+# (no driver, no download). As root on Debian a missing one is installed; otherwise the one found.
+browser: venv
+	@if ! $(BIN)/python -m cornlake_toolkit.site.browser >/dev/null 2>&1 \
+	    && [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then \
+	  echo "installing Chromium for the catalog site's browser test (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation; \
+	fi
+	@$(BIN)/python -m cornlake_toolkit.site.browser
+
+test: lint typecheck requirements-check template-check size-check browser
 	$(BIN)/pytest -q
 
 # sam build, then each function with its layers must fit Lambda's 250 MB unzipped.

@@ -17,6 +17,7 @@ from cornlake_toolkit.sql import QueryResult
 from cornlake_toolkit.target import Target
 
 SAMPLES = ROOT / "datasets"
+SITE = ROOT / ".cornlake" / "site"  # where `make demo` leaves the catalog site
 SALES_SQL = """
 SELECT uf, count(*) AS itens, sum(quantidade) AS unidades, sum(valor_total) AS faturamento
 FROM erp_vendas
@@ -49,6 +50,23 @@ def print_table(result: QueryResult) -> None:
 
 def _step(text: str) -> None:
     print(f"\n== {text}", flush=True)
+
+
+def _quality_and_catalog(target: Target) -> None:
+    """The quality results, then the data catalog site built from everything above."""
+    from cornlake_toolkit.site import build_site
+
+    _step("data quality results")
+    print_table(
+        run_sql(
+            target,
+            f"SELECT source || '/' || dataset AS dataset, rule_id, passed, observed FROM "
+            f"{target.ops_glue_database}.quality_results ORDER BY dataset, rule_id",
+        )
+    )
+    _step("data catalog site (cornlake docs): datasets, schemas, freshness, quality, lineage, runs")
+    index = build_site(target, SITE)
+    print(f"  {index}\n  open it in a browser: {index.as_uri()}")
 
 
 def run_demo() -> int:
@@ -91,14 +109,7 @@ def run_demo() -> int:
         balanced = all(int(r[1]) == int(r[2]) + int(r[3]) for r in counts.rows) and len(counts.rows) == 3
         print("  in = curated + quarantined for every dataset" if balanced else "  COUNTS DO NOT ADD UP")
 
-        _step("data quality results")
-        print_table(
-            run_sql(
-                target,
-                f"SELECT source || '/' || dataset AS dataset, rule_id, passed, observed FROM "
-                f"{target.ops_glue_database}.quality_results ORDER BY dataset, rule_id",
-            )
-        )
+        _quality_and_catalog(target)
     print(f"\ndemo finished in {time.monotonic() - started:.1f}s")
     return 0 if balanced else 1
 

@@ -4,10 +4,13 @@
     cornlake try FILE --contract PATH          the transform on a local file, no lake needed
     cornlake ingest FILE --source S --dataset D [--wait]   a file into the landing bucket
     cornlake push FILE --source S --dataset D [--wait]     records to the ingest API
-    cornlake query "SQL"                       Athena SQL (DuckDB over the local lake)
+    cornlake query "SQL" [--output FILE]       Athena SQL (DuckDB over the local lake)
+    cornlake sql translate "SQL"               the DuckDB SQL the local engine runs (no lake needed)
     cornlake datasets | describe S/D           the dataset contracts and their tables
     cornlake runs | quality                    run records and quality results (SQL)
     cornlake reprocess --source S --dataset D --from DAY   transform raw objects again
+    cornlake held | publish BATCH              audited batches held by their checks, released
+    cornlake docs --out DIR [--lang en|pt-BR]  the data catalog as a static site
     cornlake demo                              everything above, on a throwaway local lake
 
 ``--target local`` (default) or ``--target aws --stack NAME [--profile P] [--region R]``.
@@ -25,11 +28,11 @@ from collections.abc import Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cornlake.errors import CornLakeError
-from cornlake_toolkit.cli import datasets, files, lake, ops, query
+from cornlake_toolkit.cli import datasets, docs, files, lake, maintenance, ops, query, sqltools
 from cornlake_toolkit.cli.common import say
 from cornlake_toolkit.target import STACK_ENV, TARGET_ENV, resolve
 
-MODULES = (lake, files, query, datasets, ops)
+MODULES = (lake, files, query, sqltools, datasets, ops, maintenance, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:
