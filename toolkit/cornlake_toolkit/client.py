@@ -13,13 +13,25 @@ from typing import Any
 
 from cornlake_toolkit.errors import TargetError, ToolkitError
 from cornlake_toolkit.sql import AthenaEngine, LocalSqlEngine, QueryResult
+from cornlake_toolkit.sql.scan import prune_cache
 from cornlake_toolkit.target import Target
+
+SQL_CACHE_BYTES = 2 * 1024**3  # the local query cache keeps the most recently used objects up to this
 
 
 def run_sql(target: Target, sql: str) -> QueryResult:
+    """Athena SQL on the target: DuckDB over the local lake (objects cached by ETag under the
+    project's .cornlake/sql-cache, so separate commands reuse what they downloaded), or Athena."""
     if target.is_local:
-        with LocalSqlEngine(target.client("glue"), target.client("s3"), target.glue_database) as engine:
-            return engine.query(sql)
+        from cornlake_toolkit.target import project_home
+
+        cache = project_home() / ".cornlake" / "sql-cache"
+        glue, s3 = target.client("glue"), target.client("s3")
+        try:
+            with LocalSqlEngine(glue, s3, target.glue_database, cache_dir=cache) as engine:
+                return engine.query(sql)
+        finally:
+            prune_cache(cache, SQL_CACHE_BYTES)
     return AthenaEngine(target.client("athena"), target.workgroup, target.glue_database).query(sql)
 
 
