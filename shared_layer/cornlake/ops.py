@@ -129,6 +129,17 @@ RECONCILIATION = OpsTable(
 )
 
 OPS_TABLES = (RUNS, QUALITY_RESULTS, FRESHNESS, RECONCILIATION)
+
+QUARANTINE = OpsTable(
+    "quarantine",
+    (
+        ("raw_key", "string", "The raw object the record came from"),
+        ("record", "bigint", "The record's number in that object (1 = first)"),
+        ("errors", "array<struct<column:string,value:string,reason:string>>", "Why it was refused, per column"),
+        ("raw", "string", "The record as it arrived (may hold PII: the quarantine zone is for engineers)"),
+    ),
+    "Refused records, one row each, over the quarantine zone (partitioned by source, dataset, ingest_date)",
+)
 HEARTBEAT_STATUSES = ("succeeded", "partial", "checks_failed", "held", "repeated")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from cornlake import keys
 from cornlake.messages import s3_event_body
 from cornlake_toolkit.errors import ToolkitError, UsageError
+from cornlake_toolkit.progress import Progress
 
 
 def raw_keys(
@@ -48,6 +49,12 @@ def reprocess(
         raise UsageError(f"--to {last} is before --from {first}", hint="give the first ingest date first")
     url = queue if queue.startswith("http") else sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     objects = raw_keys(s3, raw_bucket, source=source, dataset=dataset, first=first, last=last)
+    with Progress(f"reprocess {source}/{dataset}", len(objects)) as bar:
+        _send(sqs, url, raw_bucket, objects, bar)
+    return len(objects)
+
+
+def _send(sqs: Any, url: str, raw_bucket: str, objects: list[dict[str, Any]], bar: Progress) -> None:
     for start in range(0, len(objects), 10):
         entries = [
             {"Id": str(i), "MessageBody": s3_event(raw_bucket, obj)}
@@ -59,4 +66,4 @@ def reprocess(
                 f"the transform queue refused {len(failed)} messages: {failed[0].get('Message')}",
                 hint="run the same reprocess again: it is idempotent",
             )
-    return len(objects)
+        bar.advance(len(entries))

@@ -56,9 +56,15 @@ def run_sync(
 ) -> None:
     """Register one batch in Glue, filling in ``run``."""
     glue = aws.glue(session)
-    # Two GetTable calls per batch keep the ops tables present even if someone dropped them.
-    ensure_ops_tables(glue, database=settings.ops_glue_database, bucket=settings.ops_bucket)
-    contract = (contracts or registry()).get(batch.source, batch.dataset)
+    contracts = contracts or registry()
+    ensure_ops_tables(
+        glue,
+        database=settings.ops_glue_database,
+        bucket=settings.ops_bucket,
+        quarantine_bucket=settings.quarantine_bucket,
+        contracts=contracts,
+    )
+    contract = contracts.get(batch.source, batch.dataset)
     result = sync_batch(
         glue, contract, batch, database=settings.glue_database, bucket=settings.curated_bucket
     )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cornlake import keys
 from cornlake.contracts import LINEAGE_COLUMN, Contract, Partitioning
 from cornlake.errors import ConflictError
-from cornlake.ops import OPS_TABLES, OpsTable
+from cornlake.ops import OPS_TABLES, QUARANTINE, OpsTable
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
@@ -228,7 +228,70 @@ def ops_table_input(table: OpsTable, bucket: str) -> dict[str, Any]:
     }
 
 
-def ensure_ops_tables(glue: GlueClient, *, database: str, bucket: str) -> list[str]:
-    ensure_database(glue, database, "CornLake operations: run records and data-quality results")
+def quarantine_table_input(bucket: str, contracts: Iterable[Contract]) -> dict[str, Any]:
+    """The quarantine zone as one table: partitions projected over the contracts' sources and
+    datasets and the ingest dates, so a new refusal is queryable without registering anything."""
+    known = list(contracts)
+    location = f"s3://{bucket}/"
+    parameters = {
+        "classification": "json",
+        "EXTERNAL": "TRUE",
+        "projection.enabled": "true",
+        "projection.source.type": "enum",
+        "projection.source.values": ",".join(sorted({c.source for c in known})) or "none",
+        "projection.dataset.type": "enum",
+        "projection.dataset.values": ",".join(sorted({c.dataset for c in known})) or "none",
+        "projection.ingest_date.type": "date",
+        "projection.ingest_date.format": "yyyy-MM-dd",
+        "projection.ingest_date.range": "2020-01-01,NOW",
+        "projection.ingest_date.interval": "1",
+        "projection.ingest_date.interval.unit": "DAYS",
+        "storage.location.template": location + "source=${source}/dataset=${dataset}/ingest_date=${ingest_date}/",
+    }
+    return {
+        "Name": QUARANTINE.name,
+        "Description": QUARANTINE.description,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": parameters,
+        "PartitionKeys": [
+            {"Name": "source", "Type": "string", "Comment": "Dataset source"},
+            {"Name": "dataset", "Type": "string", "Comment": "Dataset name"},
+            {"Name": "ingest_date", "Type": "string", "Comment": "UTC date the raw object arrived"},
+        ],
+        "StorageDescriptor": {
+            "Columns": [{"Name": n, "Type": t, "Comment": c} for n, t, c in QUARANTINE.columns],
+            "Location": location,
+            **JSON_SERDE,
+        },
+    }
+
+
+_ENSURED: set[tuple[str, str, int]] = set()
+
+
+def forget_ensured() -> None:
+    """Check the ops tables again on the next batch (the local runtime calls this after a reset)."""
+    _ENSURED.clear()
+
+
+def ensure_ops_tables(
+    glue: GlueClient,
+    *,
+    database: str,
+    bucket: str,
+    quarantine_bucket: str = "",
+    contracts: Iterable[Contract] = (),
+) -> list[str]:
+    """The ops tables (and the quarantine table), checked once per execution environment and
+    whenever the contracts change (the quarantine table lists their sources and datasets)."""
+    known = list(contracts)
+    marker = (database, bucket, hash(tuple(sorted(c.table_name for c in known))))
+    if marker in _ENSURED:
+        return []
+    ensure_database(glue, database, "CornLake operations: run records, quality, freshness, quarantine")
     tables = [ops_table_input(table, bucket) for table in OPS_TABLES]
-    return [f"{t['Name']}:{upsert_table(glue, database, t)}" for t in tables]
+    if quarantine_bucket:
+        tables.append(quarantine_table_input(quarantine_bucket, known))
+    done = [f"{t['Name']}:{upsert_table(glue, database, t)}" for t in tables]
+    _ENSURED.add(marker)
+    return done

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from cornlake import keys
-from cornlake.contracts import Contract, ContractRegistry
+from cornlake.contracts import Contract
 from cornlake.messages import s3_event_body
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def balance(
 def reconcile(
     s3: S3Client,
     sqs: SQSClient | None,
-    contracts: ContractRegistry,
+    contracts: Iterable[Contract],
     *,
     buckets: dict[str, str],
     transform_queue: str,

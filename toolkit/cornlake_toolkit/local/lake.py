@@ -137,6 +137,9 @@ class LocalLake:
             urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - the emulator's own http endpoint
             self.errors.clear()
             self.provision()
+            from cornlake.catalog.tables import forget_ensured
+
+            forget_ensured()
         finally:
             self.events.resume()
 
