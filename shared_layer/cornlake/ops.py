@@ -135,7 +135,11 @@ QUARANTINE = OpsTable(
     (
         ("raw_key", "string", "The raw object the record came from"),
         ("record", "bigint", "The record's number in that object (1 = first)"),
-        ("errors", "array<struct<column:string,value:string,reason:string>>", "Why it was refused, per column"),
+        (
+            "errors",
+            "array<struct<column:string,value:string,reason:string>>",
+            "Why it was refused, per column",
+        ),
         ("raw", "string", "The record as it arrived (may hold PII: the quarantine zone is for engineers)"),
     ),
     "Refused records, one row each, over the quarantine zone (partitioned by source, dataset, ingest_date)",

@@ -246,7 +246,8 @@ def quarantine_table_input(bucket: str, contracts: Iterable[Contract]) -> dict[s
         "projection.ingest_date.range": "2020-01-01,NOW",
         "projection.ingest_date.interval": "1",
         "projection.ingest_date.interval.unit": "DAYS",
-        "storage.location.template": location + "source=${source}/dataset=${dataset}/ingest_date=${ingest_date}/",
+        "storage.location.template": location
+        + "source=${source}/dataset=${dataset}/ingest_date=${ingest_date}/",
     }
     return {
         "Name": QUARANTINE.name,

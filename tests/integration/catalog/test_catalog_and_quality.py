@@ -75,7 +75,8 @@ def test_catalog_registers_table_columns_and_partition(stack: LocalLake, names: 
         (["2026-11"], f"s3://{names['curated_bucket']}/tables/erp/vendas/mes_venda=2026-11/")
     ]
     ops = {t["Name"]: t for t in glue.get_tables(DatabaseName=names["ops_glue_database"])["TableList"]}
-    assert set(ops) == {"runs", "quality_results", "freshness", "reconciliation"}
+    assert set(ops) == {"runs", "quality_results", "freshness", "reconciliation", "quarantine"}
+    assert ops["quarantine"]["Parameters"]["projection.dataset.values"] == "vendas"
     assert ops["runs"]["Parameters"]["projection.enabled"] == "true"
     [run] = run_records(stack, names["ops_bucket"], "catalog")
     assert run["details"] and '"table_state": "created"' in run["details"]

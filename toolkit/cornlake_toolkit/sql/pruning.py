@@ -14,7 +14,8 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from cornlake_toolkit.sql.catalog import Partition, TableSpec, sqlglot_type
+from cornlake.sqlquote import ident
+from cornlake_toolkit.sql.catalog import Partition, TableSpec, duckdb_type
 
 
 def _conjuncts(where: exp.Expr | None) -> list[exp.Expr]:
@@ -87,29 +88,23 @@ def keep(
     if not filters or not partitions:
         return partitions
     keys = spec.key_names
-    types = {k: t for k, t, _ in spec.partition_keys}
-    rows = [
-        exp.Tuple(
-            expressions=[exp.Literal.number(i)]
-            + [
-                exp.Cast(this=exp.Literal.string(v), to=sqlglot_type(types[k]))
-                for k, v in zip(keys, p.values, strict=True)
-            ]
-        )
-        for i, p in enumerate(partitions)
-    ]
-    values = exp.Values(
-        expressions=rows,
-        alias=exp.TableAlias(
-            this=exp.to_identifier("cornlake_partitions"),
-            columns=[exp.to_identifier("cornlake_index")] + [exp.to_identifier(k) for k in keys],
-        ),
+    typed = ", ".join(
+        f"CAST({ident(k)} AS {duckdb_type(t)}) AS {ident(k)}" for k, t, _ in spec.partition_keys
     )
     condition = exp.and_(*[_unqualified(f) for f in filters])
-    query = exp.select("cornlake_index").from_(values).where(condition)
+    query = exp.select("cornlake_index").from_("cornlake_partitions").where(condition)
     try:
         with duckdb.connect() as con:
             con.execute("SET TimeZone='UTC'")
+            columns = ", ".join(["cornlake_index INTEGER"] + [f"{ident(k)} VARCHAR" for k in keys])
+            con.execute(f"CREATE TABLE cornlake_values ({columns})")
+            con.executemany(
+                f"INSERT INTO cornlake_values VALUES ({', '.join('?' * (len(keys) + 1))})",
+                [[i, *p.values] for i, p in enumerate(partitions)],
+            )
+            con.execute(
+                f"CREATE VIEW cornlake_partitions AS SELECT cornlake_index, {typed} FROM cornlake_values"
+            )
             chosen = {row[0] for row in con.sql(translate(query)).fetchall()}
     except duckdb.Error:
         return partitions
