@@ -106,3 +106,16 @@ def test_injected_values_come_from_equalities_and_in_lists() -> None:
     tree = parse("SELECT * FROM db.t WHERE p = 'v' AND q IN ('1', '2')")
     filters = partition_filters(table_references(tree)[0], _spec()) or []
     assert injected_values(filters, "p") == ["v"] and injected_values(filters, "q") == ["1", "2"]
+
+
+def test_a_filter_is_decided_over_thousands_of_typed_partitions() -> None:
+    # a date projection since 2016 (as the ops tables have): a range filter keeps the days after it
+    spec = TableSpec("db", "t", [("x", "string", "")], [("d", "date", "")], location="s3://b/t/")
+    days = [
+        datetime.fromordinal(datetime(2016, 1, 1).toordinal() + n).date().isoformat() for n in range(3000)
+    ]
+    partitions = [Partition((day,), f"s3://b/t/d={day}/") for day in days]
+    [table] = table_references(parse("SELECT * FROM db.t WHERE d >= DATE '2024-01-01'"))
+    kept = keep(partitions, spec, partition_filters(table, spec) or [], _translate)
+    assert [p.values[0] for p in kept] == [day for day in days if day >= "2024-01-01"]
+    assert len(kept) == 3000 - days.index("2024-01-01")

@@ -87,24 +87,23 @@ def keep(
     """The partitions whose values pass every filter (all of them when DuckDB cannot tell)."""
     if not filters or not partitions:
         return partitions
-    keys = spec.key_names
-    typed = ", ".join(
-        f"CAST({ident(k)} AS {duckdb_type(t)}) AS {ident(k)}" for k, t, _ in spec.partition_keys
-    )
     condition = exp.and_(*[_unqualified(f) for f in filters])
     query = exp.select("cornlake_index").from_("cornlake_partitions").where(condition)
     try:
         with duckdb.connect() as con:
             con.execute("SET TimeZone='UTC'")
-            columns = ", ".join(["cornlake_index INTEGER"] + [f"{ident(k)} VARCHAR" for k in keys])
-            con.execute(f"CREATE TABLE cornlake_values ({columns})")
-            con.executemany(
-                f"INSERT INTO cornlake_values VALUES ({', '.join('?' * (len(keys) + 1))})",
-                [[i, *p.values] for i, p in enumerate(partitions)],
+            # the candidates as columns, one list parameter each: one call whatever their number
+            lists = [list(range(len(partitions)))] + [
+                [p.values[j] for p in partitions] for j in range(len(spec.partition_keys))
+            ]
+            unnested = ", ".join(
+                ["unnest($1::INTEGER[]) AS cornlake_index"]
+                + [
+                    f"CAST(unnest(${j + 2}::VARCHAR[]) AS {duckdb_type(t)}) AS {ident(k)}"
+                    for j, (k, t, _) in enumerate(spec.partition_keys)
+                ]
             )
-            con.execute(
-                f"CREATE VIEW cornlake_partitions AS SELECT cornlake_index, {typed} FROM cornlake_values"
-            )
+            con.execute(f"CREATE TABLE cornlake_partitions AS SELECT {unnested}", lists)
             chosen = {row[0] for row in con.sql(translate(query)).fetchall()}
     except duckdb.Error:
         return partitions
