@@ -9,6 +9,8 @@ partitions straight from the path):
     curated     tables/<s>/<d>/<partition>=<value>/part-<ingest_id>.parquet
     staged      staging/<s>/<d>/<partition>=<value>/part-<ingest_id>.parquet  (curated bucket; audited
                 datasets, until the batch passes its checks)
+    compacted   tables/<s>/<d>/_gen/<partition>=<value>/<generation>/compacted-<n>.parquet  (a partition's
+                small files merged; Glue points the partition here until a new batch lands)
     quarantine  source=<s>/dataset=<d>/ingest_date=YYYY-MM-DD/<ingest_id>.jsonl
     api rejects _rejected/api/ingest_date=YYYY-MM-DD/<ingest_id>.body   (quarantine bucket)
     ops         <table>/run_date=YYYY-MM-DD/<stage>-<run_id>.json
@@ -175,6 +177,30 @@ def curated_key(
     suffix = "" if n == 0 else f"-{n:04d}"
     folder = staging_prefix(source, dataset) if staged else table_prefix(source, dataset)
     return f"{folder}{partition_path(partition)}part-{ingest_id}{suffix}.parquet"
+
+
+GENERATIONS = "_gen"  # under a table: compacted generations ('_': hive readers skip the folder)
+GENERATION_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
+
+
+def new_generation_id(now: datetime) -> str:
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+def generation_time(generation: str) -> datetime:
+    if not GENERATION_RE.match(generation):
+        raise UnsafeNameError("generation", generation, "YYYYMMDDTHHMMSSZ-<8 hex>")
+    return datetime.strptime(generation[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def generations_prefix(source: str, dataset: str) -> str:
+    return f"{table_prefix(source, dataset)}{GENERATIONS}/"
+
+
+def generation_prefix(source: str, dataset: str, partition: dict[str, str], generation: str) -> str:
+    """Where one compaction of one partition writes its files."""
+    generation_time(generation)
+    return f"{generations_prefix(source, dataset)}{partition_path(partition)}{generation}/"
 
 
 STAGING_PREFIX = "staging"  # curated bucket: audited batches before they are published

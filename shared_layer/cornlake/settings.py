@@ -17,6 +17,7 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 DEFAULT_METRICS_NAMESPACE = "CornLake"
 METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"  # powertools reads it too
 DATASETS_DIR_ENV = "CORNLAKE_DATASETS_DIR"  # contracts from a folder instead of the layer's copy
+MODELS_DIR_ENV = "CORNLAKE_MODELS_DIR"  # models from a folder instead of the layer's copy
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Settings:
     reconcile_days: int = 2  # the scheduled reconciliation looks back this many ingest days
     reconcile_grace_minutes: int = 30  # raw objects younger than this are still in flight: not judged
     silence_minutes: int = 60  # a stage this long behind its input is silent
+    compact_min_files: int = 8  # a partition with at least this many small files is compacted
+    compact_grace_minutes: int = 60  # an unused compacted generation is deleted after this
     lineage_url: str = ""  # OpenLineage events POSTed here (e.g. Marquez's /api/v1/lineage)
     lineage_s3_uri: str = ""  # and/or written under this s3://bucket/prefix, one object per event
     lineage_namespace: str = "cornlake"  # the OpenLineage namespace of CornLake's jobs
@@ -75,6 +78,8 @@ class Settings:
         "reconcile_days": "RECONCILE_DAYS",
         "reconcile_grace_minutes": "RECONCILE_GRACE_MINUTES",
         "silence_minutes": "SILENCE_MINUTES",
+        "compact_min_files": "COMPACT_MIN_FILES",
+        "compact_grace_minutes": "COMPACT_GRACE_MINUTES",
         "lineage_url": "LINEAGE_URL",
         "lineage_s3_uri": "LINEAGE_S3_URI",
         "lineage_namespace": "LINEAGE_NAMESPACE",

@@ -2,8 +2,9 @@
 
 freshness  is each dataset's data late, has a stage stopped following its input
 reconcile  did every raw object and batch get every stage, do rows add up; re-queue misses
+compact    merge each partition's small files into a generation Glue points at
 
-One function runs both; the template schedules each with its own input (``{"task": ...}``),
+One function runs them all; the template schedules each with its own input (``{"task": ...}``),
 and the local runtime fires the same schedules.
 """
 
@@ -13,15 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cornlake import aws
-from cornlake.contracts import ContractRegistry, registry
+from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.errors import TerminalError
-from cornlake.monitor import freshness, reconcile
+from cornlake.monitor import compact, freshness, reconcile
 from cornlake.observability import count, logger
 from cornlake.ops import FRESHNESS, RECONCILIATION, RunRecord, write_rows, write_run_record
 from cornlake.settings import Settings, settings_for
 
 REQUIRED = ("ops_bucket",)
-TASKS = ("freshness", "reconcile")
+TASKS = ("freshness", "reconcile", "compact")
 
 
 def run_freshness(settings: Settings, run: RunRecord, *, session: Any, contracts: ContractRegistry) -> None:
@@ -97,6 +98,38 @@ def run_reconcile(
     return found
 
 
+def run_compact(settings: Settings, run: RunRecord, *, session: Any, contracts: ContractRegistry) -> None:
+    """Compact every dataset whose table registers its partitions (projected tables have none)."""
+    if not (settings.curated_bucket and settings.glue_database):
+        raise TerminalError("CURATED_BUCKET and GLUE_DATABASE must be set to compact")
+    plan = compact.Settings(
+        settings.curated_bucket,
+        settings.glue_database,
+        min_files=settings.compact_min_files,
+        target_bytes=settings.target_file_bytes,
+        grace=timedelta(minutes=settings.compact_grace_minutes),
+    )
+    s3, glue = aws.s3(session), aws.glue(session)
+    summary: dict[str, dict[str, int]] = {}
+    for contract in contracts:
+        if contract.partitioning.projection or not contract_has_table(glue, plan.database, contract):
+            continue
+        for done in compact.compact_dataset(s3, glue, contract, plan):
+            states = summary.setdefault(contract.qualified_name, {})
+            states[done.state] = states.get(done.state, 0) + 1
+            if done.state == "compacted":
+                count("FilesCompacted", done.files_before, stage="compact", dataset=contract.qualified_name)
+    run.details = {"partitions": summary}
+
+
+def contract_has_table(glue: Any, database: str, contract: Contract) -> bool:
+    try:
+        glue.get_table(DatabaseName=database, Name=contract.table_name)
+    except glue.exceptions.EntityNotFoundException:
+        return False
+    return True
+
+
 def handle(
     event: dict[str, Any], *, session: Any = None, contracts: ContractRegistry | None = None
 ) -> dict[str, Any]:
@@ -111,6 +144,8 @@ def handle(
     contracts = contracts or registry()
     if task == "freshness":
         run_freshness(settings, run, session=session, contracts=contracts)
+    elif task == "compact":
+        run_compact(settings, run, session=session, contracts=contracts)
     else:
         run_reconcile(settings, run, session=session, contracts=contracts)
     write_run_record(aws.s3(session), settings.ops_bucket, run.finish())

@@ -76,7 +76,11 @@ def reference_files(s3: S3Client, bucket: str, contract: Contract, max_bytes: in
     prefix = keys.table_prefix(contract.source, contract.dataset)
     listed = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        listed += [o for o in page.get("Contents", []) if o["Key"].endswith(".parquet")]
+        listed += [
+            o
+            for o in page.get("Contents", [])
+            if o["Key"].endswith(".parquet") and f"/{keys.GENERATIONS}/" not in o["Key"]
+        ]  # the batch files hold every row; a compacted generation holds the same ones again
     total = sum(int(o["Size"]) for o in listed)
     if total > max_bytes:
         return (

@@ -134,6 +134,15 @@ def allowed(action: Callable[[], Any]) -> None:
     action()
 
 
+def permitted(action: Callable[[], Any]) -> None:
+    """The action may fail for what it names (no such partition) but not for want of permission."""
+    try:
+        action()
+    except ClientError as caught:
+        error = caught.response["Error"]
+        assert error["Code"] not in {"AccessDenied", "AccessDeniedException", "403"}, caught
+
+
 def denied(action: Callable[[], Any]) -> None:
     with pytest.raises(ClientError) as caught:
         action()
@@ -226,6 +235,11 @@ def test_catalog_manages_tables_and_cannot_write_data(enforced: Enforced) -> Non
         lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="runs/run_date=2026-11-20/b.json", Body=b"{}")
     )
     allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("catalog")))
+    permitted(
+        lambda: c["glue"].batch_get_partition(
+            DatabaseName="cornlake_local", TableName="perm_check", PartitionsToGet=[{"Values": ["x"]}]
+        )
+    )
     denied(lambda: c["glue"].delete_table(DatabaseName="cornlake_local", Name="perm_check"))
     denied(lambda: c["glue"].delete_database(Name="cornlake_local"))
     denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
@@ -269,7 +283,7 @@ def test_quality_reads_curated_writes_results_and_publishes_audited_batches(enfo
     assert [st["Condition"] for st in statements] == [{"StringLike": {"s3:prefix": ["tables/*"]}}]
 
 
-def test_monitor_reads_records_lists_zones_requeues_and_changes_no_data(enforced: Enforced) -> None:
+def test_monitor_reads_records_lists_zones_requeues_and_writes_only_generations(enforced: Enforced) -> None:
     c, n = enforced.clients("cornlake-local-monitor"), enforced.names
     allowed(lambda: c["s3"].get_object(Bucket=n["ops_bucket"], Key="runs/run_date=2026-11-20/x.json"))
     allowed(lambda: c["s3"].list_objects_v2(Bucket=n["ops_bucket"], Prefix="runs/run_date=2026-11-20/"))
@@ -280,6 +294,17 @@ def test_monitor_reads_records_lists_zones_requeues_and_changes_no_data(enforced
         lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="reconciliation/run_date=x/r.json", Body=b"{}")
     )
     allowed(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("transform"), MessageBody="{}"))
+    generation = "tables/erp/vendas/_gen/mes_venda=2026-11/20261120T000000Z-0a1b2c3d/compacted-0000.parquet"
+    allowed(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=generation, Body=b"x"))
+    allowed(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=generation))
+    permitted(
+        lambda: c["glue"].update_partition(
+            DatabaseName="cornlake_local",
+            TableName="erp_vendas",
+            PartitionValueList=["2026-11"],
+            PartitionInput={"Values": ["2026-11"]},
+        )
+    )
     denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
     denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))

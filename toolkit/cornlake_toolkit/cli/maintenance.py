@@ -1,5 +1,5 @@
 """Verbs that look after the lake: ``status``, ``held``, ``publish``, ``quarantine``,
-``reconcile`` and ``redrive``."""
+``reconcile``, ``compact`` and ``redrive``."""
 
 from __future__ import annotations
 
@@ -42,6 +42,17 @@ def register(sub: Any) -> None:
     )
     check.add_argument("--since", default="", help="first ingest date, YYYY-MM-DD (default: 2 days ago)")
     check.add_argument("--dry-run", action="store_true", help="report only, re-queue nothing")
+    merge = verb(
+        sub, "compact", cmd_compact, "merge each partition's small files (readers see one or the other)"
+    )
+    merge.add_argument("dataset", help="SOURCE/DATASET, e.g. erp/vendas")
+    merge.add_argument(
+        "--partition", action="append", default=None, help="a partition value to compact (repeatable)"
+    )
+    merge.add_argument(
+        "--min-files", type=int, default=0, help="compact partitions with at least this many small files"
+    )
+    add_format(merge)
     again = verb(sub, "redrive", cmd_redrive, "move a dead-letter queue's messages back to its queue")
     again.add_argument("queue", choices=REDRIVEN)
 
@@ -227,4 +238,35 @@ def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
         print(f"the {args.queue} dead-letter queue ({queue}-dlq) is empty: nothing to redrive")
         return 0
     print(f"moved {moved} messages from {queue}-dlq back to {queue}; each is processed again")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace, target: Target) -> int:
+    from cornlake.monitor import compact
+    from cornlake.ops import RunRecord, write_run_record
+    from cornlake_toolkit.progress import Progress
+
+    source, dataset = dataset_arg(args.dataset)
+    contract = registry().get(source, dataset)
+    plan = compact.Settings(
+        target.curated_bucket, target.glue_database, min_files=args.min_files or compact.MIN_FILES
+    )
+    run = RunRecord(stage="compact", source=source, dataset=dataset)
+    with Progress("compact", 0) as bar:
+
+        def advanced(_: compact.Compaction, total: int) -> None:
+            bar.total = total
+            bar.advance()
+
+        done = compact.compact_dataset(
+            target.client("s3"), target.client("glue"), contract, plan, only=args.partition, each=advanced
+        )
+    run.details = {"partitions": [d.row() for d in done], "by": who(target)}
+    write_run_record(target.client("s3"), target.ops_bucket, run.finish())
+    columns = ["partition", "state", "files_before", "files_after", "rows", "generation", "reason"]
+    write_rows(columns, [[d.row()[c] for c in columns] for d in done], args.format)
+    if args.format == "table":
+        merged = [d for d in done if d.state == "compacted"]
+        before, after = sum(d.files_before for d in merged), sum(d.files_after for d in merged)
+        print(f"\n{len(merged)} of {len(done)} partitions compacted: {before} small files read as {after}")
     return 0
