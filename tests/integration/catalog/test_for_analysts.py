@@ -98,6 +98,28 @@ def test_each_dataset_gets_its_example_queries_once(stack: LocalLake, names: dic
     )
 
 
+def test_the_saved_example_queries_leave_pii_columns_out(stack: LocalLake, names: dict[str, Any]) -> None:
+    import cornlake.catalog.analysts as analysts
+
+    analysts._known.clear()
+    # GIVEN app/events, whose contract flags user_email as PII
+    details = catalog(stack, names, "app", "events", "app/samples/events.jsonl", "e.jsonl")
+    assert details["named_queries_created"] == ["app_events: recent rows", "app_events: rows per partition"]
+    athena = stack.client("athena")
+    ids = athena.list_named_queries(WorkGroup=names["workgroup"])["NamedQueryIds"]
+    saved = {
+        q["Name"]: q
+        for q in (athena.get_named_query(NamedQueryId=i)["NamedQuery"] for i in ids)
+        if q["Name"].startswith("app_events: ")
+    }
+    # THEN no saved query names the PII column, and the preview lists the others instead of *
+    assert len(saved) == 2 and all("user_email" not in q["QueryString"] for q in saved.values())
+    recent = saved["app_events: recent rows"]
+    assert recent["QueryString"].startswith('SELECT "event_id", "event_type", "event_time", "user_id",')
+    assert '"tags", "event_date"\nFROM "cornlake_local"."app_events"' in recent["QueryString"]
+    assert "*" not in recent["QueryString"] and "PII columns are left out" in recent["Description"]
+
+
 def test_with_lake_formation_pii_columns_are_tagged(
     stack: LocalLake, names: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

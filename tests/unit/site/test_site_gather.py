@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -17,7 +18,7 @@ from cornlake.errors import ContractError
 from cornlake_toolkit.client import run_sql
 from cornlake_toolkit.errors import QueryError
 from cornlake_toolkit.local import LocalLake
-from cornlake_toolkit.site import Limits, gather_site
+from cornlake_toolkit.site import Limits, gather_site, render_site
 from cornlake_toolkit.site import model as m
 from cornlake_toolkit.site.freshness import parse_time
 from cornlake_toolkit.target import Target
@@ -96,6 +97,39 @@ def test_lineage_runs_and_examples_of_a_dataset(land: Land, target: Target) -> N
     assert transform.runs == 2 and dict(transform.by_status) == {"partial": 1, "succeeded": 1}
     assert transform.rows_in == 42 and transform.rows_quarantined == 2
     assert site.recent_runs[0].started_at >= site.recent_runs[-1].started_at
+
+
+def test_the_preview_never_shows_a_pii_column_or_value(land: Land, target: Target, tmp_path: Path) -> None:
+    # GIVEN events of today (inside the preview's last 7 days), each with a PII e-mail
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    events = [
+        {
+            "event_id": f"e{i}",
+            "event_type": "click",
+            "event_time": now,
+            "user_email": f"pessoa{i}@example.com",
+        }
+        for i in range(3)
+    ]
+    land("app", "events", "e.jsonl", "\n".join(json.dumps(e) for e in events).encode())
+    land("erp", "vendas", "vendas.csv", sample("erp/samples/vendas.csv").read_bytes())
+    site = gather_site(target)
+    # THEN no example of a dataset with PII names a PII column
+    for dataset in (site.dataset("app", "events"), site.dataset("erp", "vendas")):
+        assert dataset.pii_columns and dataset.examples
+        for example in dataset.examples:
+            assert not [c for c in dataset.pii_columns if c in example.sql], example.sql
+    # and the preview's rows have every other column, but no PII value
+    [preview] = [e for e in site.dataset("app", "events").examples if e.kind == "preview"]
+    rows = run_sql(target, preview.sql)
+    assert len(rows.rows) == 3 and "user_email" not in rows.columns
+    assert {"event_id", "event_type", "user_id", "event_date"} <= set(rows.columns)
+    assert not [v for row in rows.rows for v in row if "@example.com" in str(v)]
+    # nor does the page's examples section
+    render_site(site, tmp_path / "site")
+    page = (tmp_path / "site" / "datasets" / "app_events.html").read_text(encoding="utf-8")
+    examples = page[page.index('<section id="examples"') :].split("</section>")[0]
+    assert "event_type" in examples and "user_email" not in examples
 
 
 def test_a_dataset_is_late_once_its_interval_and_grace_have_passed(land: Land, target: Target) -> None:
