@@ -78,3 +78,122 @@ def write_vendas(path: Path, megabytes: int, seed: int = 2) -> Path:
             written += len(line)
             i += 1
     return path
+
+
+# The realistic suite: files as databases export them, not as CornLake's samples look.
+SHIP_MODES = ("AIR", "FOB", "MAIL", "RAIL", "REG AIR", "SHIP", "TRUCK")
+INSTRUCTIONS = ("DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN")
+WORDS = ("carefully", "final", "deposits", "sleep", "quickly", "ironic", "packages", "blithely", "regular")
+CARRIERS = ("UA", "AA", "B6", "DL", "EV", "MQ", "US", "WN", "VX", "FL", "AS", "9E", "F9", "HA", "YV", "OO")
+AIRPORTS = ("EWR", "LGA", "JFK", "IAH", "MIA", "ATL", "ORD", "FLL", "IAD", "MCO", "BOS", "LAX", "SFO")
+
+
+def _comment(rng: random.Random) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(2, 7)))
+    if rng.random() < 0.15:  # a database quotes a field that holds the delimiter or a quote
+        return '"' + text.replace(" ", ", ", 1) + (' ""quoted""' if rng.random() < 0.3 else "") + '"'
+    return text
+
+
+def write_lineitem(path: Path, megabytes: int, seed: int = 3) -> Path:
+    """A wide CSV like a database's ``COPY ... CSV HEADER`` of an order-lines table: integers,
+    decimals with '.', ISO dates, and text quoted only where it must be."""
+    rng = random.Random(seed)
+    target = megabytes * 1024 * 1024
+    header = (
+        "l_orderkey,l_partkey,l_suppkey,l_linenumber,l_quantity,l_extendedprice,l_discount,l_tax,"
+        "l_returnflag,l_linestatus,l_shipdate,l_commitdate,l_receiptdate,l_shipinstruct,l_shipmode,l_comment\n"
+    )
+    written, order = 0, 1
+    start = datetime(1994, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(header)
+        while written < target:
+            for line_no in range(1, rng.randrange(2, 8)):
+                ship = start + timedelta(days=rng.randrange(365 * 3))
+                qty = rng.randrange(1, 51)
+                price = round(qty * rng.uniform(900, 2000), 2)
+                line = (
+                    f"{order},{rng.randrange(1, 200_000)},{rng.randrange(1, 10_000)},{line_no},{qty}.00,"
+                    f"{price:.2f},0.{rng.randrange(0, 11):02d},0.0{rng.randrange(0, 9)},"
+                    f"{rng.choice('ANR')},{rng.choice('OF')},{ship:%Y-%m-%d},"
+                    f"{ship + timedelta(days=rng.randrange(-30, 60)):%Y-%m-%d},"
+                    f"{ship + timedelta(days=rng.randrange(1, 31)):%Y-%m-%d},"
+                    f"{rng.choice(INSTRUCTIONS)},{rng.choice(SHIP_MODES)},{_comment(rng)}\n"
+                )
+                out.write(line)
+                written += len(line)
+            order += 1
+    return path
+
+
+def write_flights(path: Path, megabytes: int, seed: int = 4) -> Path:
+    """JSON lines as a database writes them (PostgreSQL's ``row_to_json``): timestamps like
+    ``2013-01-01 10:00:00+00``, integral numbers in double columns, nulls for missing values."""
+    rng = random.Random(seed)
+    target = megabytes * 1024 * 1024
+    written, i = 0, 0
+    start = datetime(2013, 1, 1, 5, tzinfo=UTC)
+    with path.open("w", encoding="utf-8") as out:
+        while written < target:
+            hour = start + timedelta(hours=rng.randrange(365 * 24))
+            cancelled = rng.random() < 0.03
+            delay = None if cancelled else float(rng.randrange(-20, 120))
+            row = {
+                "id": i,
+                "year": hour.year,
+                "month": hour.month,
+                "day": hour.day,
+                "dep_time": None if cancelled else hour.hour * 100 + rng.randrange(60),
+                "dep_delay": int(delay) if delay is not None and rng.random() < 0.5 else delay,
+                "arr_delay": None if cancelled else rng.randrange(-40, 150),
+                "carrier": rng.choice(CARRIERS),
+                "flight": rng.randrange(1, 6000),
+                "tailnum": None
+                if rng.random() < 0.01
+                else f"N{rng.randrange(100, 999)}{rng.choice('ABUW')}A",
+                "origin": rng.choice(AIRPORTS[:3]),
+                "dest": rng.choice(AIRPORTS),
+                "air_time": None if cancelled else rng.randrange(20, 700),
+                "distance": float(rng.randrange(80, 5000)),
+                "hour": hour.hour,
+                "minute": rng.randrange(60),
+                "time_hour": f"{hour:%Y-%m-%d %H}:00:00+00",
+            }
+            line = json.dumps(row) + "\n"
+            out.write(line)
+            written += len(line)
+            i += 1
+    return path
+
+
+def write_curated(folder: Path, megabytes: int, seed: int = 5) -> list[Path]:
+    """Curated Parquet files as the transform writes them (zstd, about 128 MB each) for the
+    quality benchmark: the events table's columns, with hard-to-compress ids."""
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SELECT setseed({seed / 100})")
+    rows = megabytes * 1024 * 1024 // 60  # about 60 bytes a row once compressed
+    con.execute(
+        f"""COPY (SELECT
+            'e-' || md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS event_id,
+            ['page_view', 'click', 'purchase', 'signup', 'search'][1 + i % 5] AS event_type,
+            TIMESTAMPTZ '2026-11-01 00:00:00+00' + to_seconds(i % 2592000) AS event_time,
+            'u' || (random() * 1e7)::BIGINT AS user_id,
+            md5((i * 3)::VARCHAR) AS session_id,
+            'BR' AS country,
+            ['São Paulo', 'Recife', 'Curitiba', 'Manaus'][1 + i % 4] AS city,
+            '/produto/' || (i % 5000) AS page,
+            CASE WHEN i % 5 = 0 THEN NULL ELSE 'google' END AS referrer,
+            (random() * 2000)::DECIMAL(12, 2) AS amount,
+            (1 + i % 9)::INTEGER AS quantity,
+            (random() * 600000)::BIGINT AS duration_ms,
+            i % 3 = 0 AS is_logged_in,
+            '20261120T120000Z-0123456789ab' AS _ingest_id
+          FROM range({rows}) t(i))
+        TO '{folder}' (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES '128MB',
+            FILENAME_PATTERN 'part-{{i}}')"""
+    )
+    return sorted(folder.glob("part-*.parquet"))

@@ -21,47 +21,67 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.data import write_events, write_vendas
+from benchmarks.data import write_curated, write_events, write_flights, write_lineitem, write_vendas
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
-ENGINES = {
-    "jsonl": [
-        "cornlake",
-        "cornlake_row_path",
-        "duckdb_copy",
-        "pyarrow_stream",
-        "pandas_to_parquet",
-        "awswrangler_s3",
-    ],
-    "csv": ["cornlake", "cornlake_row_path", "duckdb_copy", "pyarrow_stream", "pandas_to_parquet"],
+BARE = ["duckdb_copy", "polars_sink", "pyarrow_stream", "pandas_to_parquet"]
+# The generated suite (CornLake's own shapes) and the realistic one (files as databases export
+# them); each input: its kind (format and contract) and the engines it runs.
+SUITES = {
+    "generated": {
+        "events": ["cornlake", "cornlake_row_path", "cornlake_2cores", *BARE, "awswrangler_s3"],
+        "vendas": ["cornlake", "cornlake_row_path", "cornlake_2cores", *BARE],
+    },
+    "realistic": {
+        "flights": ["cornlake", "cornlake_2cores", *BARE],
+        "lineitem": ["cornlake", "cornlake_2cores", *BARE],
+    },
 }
+WRITERS = {
+    "events": write_events,
+    "vendas": write_vendas,
+    "flights": write_flights,
+    "lineitem": write_lineitem,
+}
+EXTENSIONS = {"events": "jsonl", "vendas": "csv", "flights": "jsonl", "lineitem": "csv"}
 HANDLERS = [
     "lambda_ingest_api",
     "lambda_ingest_s3_copy",
     "lambda_transform_curated",
     "lambda_catalog_sync",
     "lambda_data_quality",
+    "lambda_monitor",
 ]
 
 
-def dataset(fmt: str, megabytes: int) -> Path:
+def dataset(kind: str, megabytes: int) -> Path:
     DATA.mkdir(parents=True, exist_ok=True)
-    path = (
-        DATA
-        / f"{'events' if fmt == 'jsonl' else 'vendas'}-{megabytes}mb.{'jsonl' if fmt == 'jsonl' else 'csv'}"
-    )
+    path = DATA / f"{kind}-{megabytes}mb.{EXTENSIONS[kind]}"
     if not path.exists():
         print(f"generating {path.name} ...", flush=True)
-        (write_events if fmt == "jsonl" else write_vendas)(path, megabytes)
+        WRITERS[kind](path, megabytes)
     return path
 
 
-def run_engine(engine: str, fmt: str, src: Path) -> dict[str, Any]:
-    out = DATA / "out" / f"{engine}-{fmt}"
+def curated(megabytes: int) -> Path:
+    folder = DATA / f"curated-{megabytes}mb"
+    if not folder.exists():
+        print(f"generating {megabytes} MB of curated Parquet ...", flush=True)
+        write_curated(folder, megabytes)
+    return folder
+
+
+def input_mb(src: Path) -> float:
+    files = sorted(src.glob("*.parquet")) if src.is_dir() else [src]
+    return sum(f.stat().st_size for f in files) / 1024 / 1024
+
+
+def run_engine(engine: str, kind: str, src: Path) -> dict[str, Any]:
+    out = DATA / "out" / f"{engine}-{kind}"
     shutil.rmtree(out, ignore_errors=True)
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.engines", engine, fmt, str(src), str(out)],
+        [sys.executable, "-m", "benchmarks.engines", engine, kind, str(src), str(out)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -69,9 +89,9 @@ def run_engine(engine: str, fmt: str, src: Path) -> dict[str, Any]:
     )
     shutil.rmtree(out, ignore_errors=True)
     if proc.returncode != 0:
-        return {"engine": engine, "format": fmt, "error": proc.stderr.strip().splitlines()[-1:]}
+        return {"engine": engine, "kind": kind, "error": proc.stderr.strip().splitlines()[-1:]}
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["mb_per_s"] = src.stat().st_size / 1024 / 1024 / result["seconds"]
+    result["mb_per_s"] = input_mb(src) / result["seconds"]
     return result
 
 
@@ -106,24 +126,51 @@ def machine() -> str:
         ),
         platform.processor() or platform.machine(),
     )
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("pyarrow", "duckdb", "pandas", "awswrangler"))
+    names = ("pyarrow", "duckdb", "polars", "pandas", "awswrangler")
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in names)
     return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {versions}"
 
 
 def table(results: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| input | engine | MB/s | CornLake ÷ engine | peak RSS MB | rows |",
-        "|---|---|---:|---:|---:|---:|",
+        "| input | engine | MB/s | CornLake ÷ engine | peak RSS MB | rows | fast path |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| {r['label']} | {r['engine']} | failed: {r['error']} | | | |")
+            lines.append(f"| {r['label']} | {r['engine']} | failed: {r['error']} | | | | |")
             continue
-        ours = next(x for x in results if x["label"] == r["label"] and x["engine"] == "cornlake")
+        ours = next((x for x in results if x["label"] == r["label"] and x["engine"] == "cornlake"), r)
         ratio = ours["mb_per_s"] / r["mb_per_s"] if "mb_per_s" in ours else float("nan")
+        share = f"{100 * r['fast_path_rows'] / max(r['rows'], 1):.1f}%" if "fast_path_rows" in r else ""
         lines.append(
             f"| {r['label']} | {r['engine']} | {r['mb_per_s']:.1f} | {ratio:.2f} "
-            f"| {r['peak_mb']:.0f} | {r['rows']} |"
+            f"| {r['peak_mb']:.0f} | {r['rows']} | {share} |"
+        )
+    return lines
+
+
+def targets(results: list[dict[str, Any]]) -> list[str]:
+    """Each input's ratios against the targets of docs/PERFORMANCE.md."""
+    lines = [
+        "| input | CornLake ÷ fastest bare (≥ 0.5) | fastest | CornLake ÷ pandas | 2 cores ÷ 1 (≥ 1.6) |",
+        "|---|---:|---|---:|---:|",
+    ]
+    by_label: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in results:
+        if "error" not in r:
+            by_label.setdefault(r["label"], {})[r["engine"]] = r
+    for label, engines in by_label.items():
+        ours, bare = engines.get("cornlake"), [engines[e] for e in BARE if e in engines]
+        if not ours or not bare:
+            continue
+        fastest = max(bare, key=lambda r: r["mb_per_s"])
+        pandas = engines.get("pandas_to_parquet")
+        two = engines.get("cornlake_2cores")
+        lines.append(
+            f"| {label} | {ours['mb_per_s'] / fastest['mb_per_s']:.2f} | {fastest['engine']} "
+            f"| {ours['mb_per_s'] / pandas['mb_per_s'] if pandas else float('nan'):.2f} "
+            f"| {two['mb_per_s'] / ours['mb_per_s'] if two else float('nan'):.2f} |"
         )
     return lines
 
@@ -132,17 +179,21 @@ def main() -> int:
     size = int(os.environ.get("BENCH_MB", "300"))
     big = int(os.environ.get("BENCH_BIG_MB", "1200"))
     results = []
-    for fmt in ("jsonl", "csv"):
-        src = dataset(fmt, size)
-        for engine in ENGINES[fmt]:
-            print(f"{fmt} {size} MB: {engine} ...", flush=True)
-            results.append({**run_engine(engine, fmt, src), "label": f"{fmt} {size} MB"})
+    for suite, inputs in SUITES.items():
+        for kind, engines in inputs.items():
+            src = dataset(kind, size)
+            for engine in engines:
+                print(f"{suite} {kind} {size} MB: {engine} ...", flush=True)
+                results.append({**run_engine(engine, kind, src), "label": f"{suite} {kind} {size} MB"})
     if big:
-        for fmt in ("jsonl", "csv"):
-            print(f"{fmt} {big} MB: cornlake (memory check) ...", flush=True)
-            results.append({**run_engine("cornlake", fmt, dataset(fmt, big)), "label": f"{fmt} {big} MB"})
+        for kind in ("events", "vendas"):
+            print(f"{kind} {big} MB: cornlake (memory check) ...", flush=True)
+            results.append({**run_engine("cornlake", kind, dataset(kind, big)), "label": f"{kind} {big} MB"})
+        for mb in (size, big):
+            print(f"quality check over {mb} MB of curated Parquet ...", flush=True)
+            results.append({**run_engine("quality", "events", curated(mb)), "label": f"quality {mb} MB"})
     imports = import_times()
-    lines = table(results)
+    lines = [*table(results), "", *targets(results)]
     print("\n".join(lines))
     print("\n".join(f"{h}: imports in {ms:.0f} ms" for h, ms in imports.items()))
     write_report(lines, imports, size, big)
@@ -156,8 +207,10 @@ def write_report(lines: list[str], imports: dict[str, float], size: int, big: in
         [
             "<!-- measured: written by `make bench`; everything outside these markers is prose -->",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on: {machine()}.",
-            f"Inputs: {size} MB (and {big} MB for the memory check), generated by benchmarks/data.py. "
-            "Every engine runs in its own process pinned to one core.",
+            f"Inputs: {size} MB (and {big} MB for the memory checks), generated by benchmarks/data.py. "
+            "Every engine runs in its own process pinned to one core (`cornlake_2cores`: two). "
+            "`fast path`: the share of curated rows the fast path took; `quality N MB`: the "
+            "quality check of the events contract's rules over N MB of curated Parquet.",
             "",
             *lines,
             "",
