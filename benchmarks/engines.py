@@ -167,7 +167,7 @@ def quality(kind: str, src: Path, out: Path) -> int:
     from cornlake.contracts import load_contract
     from cornlake.quality.engine import Inputs, Limits, evaluate
 
-    contract = load_contract(CONTRACTS / "bench" / f"{kind}.yaml")
+    contract = load_contract(CONTRACTS / "quality" / f"{kind}.yaml")
     files = sorted(src.glob("part-*.parquet"))
     measures = evaluate(contract, Inputs(files, {}, {}), out, limits=Limits(timeout_s=3600))
     failed = [m.rule.text for m in measures if m.outcome == "error"]
