@@ -20,13 +20,14 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV
 
-.PHONY: help venv test lint typecheck template-check requirements requirements-check update-deps unit integration e2e demo build size-check bench browser clean
+.PHONY: help venv test lint typecheck template-check requirements requirements-check update-deps unit integration e2e demo build size-check bench reliability browser clean
 
 help:
 	@echo "make demo         - install, start the local lake, ingest samples, run every stage, query"
 	@echo "make test         - install and run every check (lint, types, template, locks, tests)"
 	@echo "make build        - sam build (arm64, python3.12) and check each function is under 250 MB"
 	@echo "make bench        - transform benchmarks, written to docs/PERFORMANCE.md"
+	@echo "make reliability  - load, faults, races and hostile input; written to docs/RELIABILITY.md"
 	@echo "make update-deps  - refresh uv.lock, rewrite the requirements files, run the tests"
 
 $(UV):
@@ -109,6 +110,13 @@ bench: venv
 	$(UV) sync --frozen --all-packages --group bench --python $(PYTHON)
 	$(BIN)/python -m benchmarks.run
 	$(UV) sync --frozen --all-packages --python $(PYTHON)
+
+# Every reliability scenario, the long ones too; the report is written from the run's records.
+RELIABILITY_RESULTS := .cornlake/reliability.json
+reliability: venv
+	rm -f $(RELIABILITY_RESULTS)
+	CORNLAKE_RELIABILITY_LONG=1 CORNLAKE_RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) $(BIN)/pytest -q -p no:cacheprovider tests/reliability
+	$(BIN)/python -m cornlake_toolkit.reliability $(RELIABILITY_RESULTS) docs/RELIABILITY.md
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .cornlake .pytest_cache .mypy_cache .ruff_cache
