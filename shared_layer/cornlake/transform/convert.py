@@ -17,6 +17,7 @@ from typing import Any
 from cornlake import keys
 from cornlake.contracts import Contract
 from cornlake.errors import BadFileError
+from cornlake.transform.coverage import Coverage
 from cornlake.transform.feed import Feeder
 from cornlake.transform.formats import input_format
 from cornlake.transform.read import RAW_SNIPPET, RawRecord
@@ -41,6 +42,7 @@ class Converted:
     evolved_columns: list[str]
     unexpected_columns: list[str]
     warnings: list[str]  # for people: the input looks wrong in a way that loses no row
+    coverage: Coverage  # the fast path's share of the valid rows, and what sent the others away
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def convert_object(
             evolved_columns=sorted(rows.converter.evolved_columns | set(stage.evolved)) if files else [],
             unexpected_columns=sorted(unexpected | rows.converter.unexpected_columns),
             warnings=feeder.warnings,
+            coverage=feeder.coverage(),
         )
     finally:
         stage.close()

@@ -10,10 +10,12 @@ of (``flagged``).
 from __future__ import annotations
 
 import codecs
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cornlake.transform.coverage import BLOCK, RECORD, Coverage, value_form
 from cornlake.transform.formats import InputFormat
 from cornlake.transform.read import RawRecord
 from cornlake.transform.rowpath import RowPath
@@ -55,9 +57,14 @@ class Feeder:
     ) -> None:
         self.format, self.stage, self.rows, self.tmp = fmt, stage, rows, tmp
         self.header = header  # CSV byte ranges after the first: the object's header line
-        self.fast = fast_path and not fmt.fast_path_gap()
+        gap = fmt.fast_path_gap() if fast_path else "the fast path is switched off"
+        self.fast = not gap
         self.fast_records = 0
         self.warnings: list[str] = []
+        self.gap = gap
+        self._expected = fast_path and fmt.has_fast_path
+        self._left: Counter[tuple[str, str]] = Counter()  # valid rows the fast path left: (column, form)
+        self._columns = {c.name: c for c in fmt.contract.columns}
 
     def read(self, body: Any, size: int) -> None:
         stream = self.format.open(body, size)
@@ -73,7 +80,8 @@ class Feeder:
         """Send records to the row path; return the last record number seen (0 if none)."""
         number = 0
         for record in records:
-            self.rows.route(record)
+            if self.rows.route(record) and self.fast:  # a block the fast path could not read
+                self._left["", BLOCK] += 1
             number = record.number
         return number
 
@@ -82,8 +90,19 @@ class Feeder:
         for item in self.stage.flagged():
             self.fast_records -= 1
             record = self.format.flagged_record(item)
-            if record is not None:
-                self.rows.route(record)
+            if record is not None and self.rows.route(record):
+                self._left[self._form(item.column, record.value)] += 1
+
+    def _form(self, name: str, value: dict[str, Any] | None) -> tuple[str, str]:
+        column = self._columns.get(name)
+        if column is None or value is None:
+            return name, RECORD
+        return name, f"{column.type} given as {value_form(value.get(column.input_name), column)}"
+
+    def coverage(self) -> Coverage:
+        """The fast path's share of the valid rows read so far, and what sent the others away."""
+        valid = self.fast_records + self.rows.accepted
+        return Coverage(self.fast_records, valid, self.gap, self._expected, self._left)
 
     @property
     def records(self) -> int:

@@ -34,6 +34,7 @@ from cornlake.schema import incompatible_changes, registered_types
 from cornlake.settings import Settings
 from cornlake.transform import split
 from cornlake.transform.convert import Converted, ConvertOptions, convert_object
+from cornlake.transform.coverage import Coverage
 from cornlake.transform.formats import input_format
 from cornlake.transform.write import upload_curated, upload_quarantine
 
@@ -53,6 +54,7 @@ class TransformOutcome:
     bytes_in: int = 0
     duplicates: int = 0
     fast_path_rows: int = 0
+    coverage: Coverage = field(default_factory=Coverage)
     warnings: list[str] = field(default_factory=list)
     raw_metadata: dict[str, str] = field(default_factory=dict)  # the raw object's: its ingest run, channel
 
@@ -107,11 +109,32 @@ def run_request(
     for warning in outcome.warnings:
         logger.warning("input looks wrong", extra={"key": request.key, "warning": warning})
         count("InputWarnings", stage=STAGE, dataset=contract.qualified_name)
+    warn_if_slow(request.key, outcome.coverage)
     count("RowsCurated", run.rows_out, stage=STAGE, dataset=contract.qualified_name)
     count("RowsQuarantined", run.rows_quarantined, stage=STAGE, dataset=contract.qualified_name)
     count("BytesTransformed", run.bytes_in, stage=STAGE, dataset=contract.qualified_name, unit="Bytes")
     logger.info("transformed", extra={"key": request.key, "status": run.status, "rows_in": run.rows_in})
     return outcome
+
+
+def warn_if_slow(key: str, coverage: Coverage) -> None:
+    """A file whose fast path took less than 90% of its valid rows is several times slower than
+    it could be: say which column, and which form of value (masked), sent the rows away."""
+    if not coverage.low:
+        return
+    column, form, rows = coverage.cause()
+    logger.warning(
+        "few rows took the fast path",
+        extra={
+            "key": key,
+            "fast_path_share": coverage.share,
+            "valid_rows": coverage.valid_rows,
+            "rows_left": rows,
+            "column": column,
+            "value_form": form,
+            "note": coverage.note(),
+        },
+    )
 
 
 def _split(
@@ -211,6 +234,7 @@ def _outcome(batch: CuratedBatch, quarantine_key: str, response: Any, done: Conv
         bytes_in=int(response.get("ContentLength", 0)),
         duplicates=done.duplicates,
         fast_path_rows=done.fast_path_rows,
+        coverage=done.coverage,
         warnings=done.warnings,
         raw_metadata=dict(response.get("Metadata", {})),
     )
@@ -252,6 +276,7 @@ def describe(
         "unexpected_columns": outcome.unexpected_columns,
         "duplicates_quarantined": outcome.duplicates,
         "fast_path_rows": outcome.fast_path_rows,
+        **outcome.coverage.details(),
         "columns_added": list(batch.added_columns),
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -110,21 +110,25 @@ class RowPath:
         self.contract, self.raw, self.stage, self.quarantine = contract, raw, stage, quarantine
         self.converter = RowConverter(contract)
         self.records = 0
+        self.accepted = 0  # records staged (valid rows)
 
-    def route(self, record: RawRecord) -> None:
+    def route(self, record: RawRecord) -> bool:
+        """Stage the record's typed row, or quarantine it; True when it was staged."""
         self.records += 1
         if record.error:
             self.quarantine.add(record, [Problem("", None, record.error)])
-            return
+            return False
         row, problems = self.converter.convert(record.value)
         if problems:
             self.quarantine.add(record, problems)
-            return
+            return False
         value = self.contract.partitioning.value(row, self.raw.ingest_date)
         if value is None:
             column = self.contract.partitioning.column
             self.quarantine.add(record, [Problem(column, None, "partition column is null")])
-            return
+            return False
         if not self.converter.evolved_columns <= set(self.stage.evolved):
             self.stage.evolve(sorted(self.converter.evolved_columns))
         self.stage.add_row(record.number, row, value)
+        self.accepted += 1
+        return True

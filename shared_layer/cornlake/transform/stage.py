@@ -36,11 +36,14 @@ DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException)
 
 @dataclass(frozen=True)
 class Flagged:
-    """A record the fast path left to the row path: its number and raw text (JSON) or fields (CSV)."""
+    """A record the fast path left to the row path: its number, raw text (JSON) or fields (CSV),
+    and the first contract column whose value the fast path was not sure of ('' when it was the
+    record as a whole: a key outside the contract, a repeated key, JSON it could not check)."""
 
     number: int
     line: str
     fields: list[str] | None
+    column: str = ""
 
 
 def _canonical(value: Any) -> Any:
@@ -75,7 +78,7 @@ class Stage:
         columns = ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in contract.columns)
         self.con.execute(
             f"CREATE TABLE stage (_n BIGINT, {columns}, _part VARCHAR, _ok BOOLEAN, "
-            "_raw VARCHAR, _fields VARCHAR[], _extra VARCHAR[])"
+            "_raw VARCHAR, _fields VARCHAR[], _extra VARCHAR[], _off VARCHAR)"
         )
         self._rows_file = tmp / "row-path.jsonl"
         self._rows_handle = self._rows_file.open("w", encoding="utf-8")
@@ -100,10 +103,10 @@ class Stage:
 
     def flagged(self) -> Iterator[Flagged]:
         """Records the fast path did not accept, in file order, for the row path to decide."""
-        cursor = self.con.execute("SELECT _n, _raw, _fields FROM stage WHERE NOT _ok ORDER BY _n")
+        cursor = self.con.execute("SELECT _n, _raw, _fields, _off FROM stage WHERE NOT _ok ORDER BY _n")
         while batch := cursor.fetchmany(10_000):
-            for number, raw, fields in batch:
-                yield Flagged(int(number), raw or "", fields)
+            for number, raw, fields, column in batch:
+                yield Flagged(int(number), raw or "", fields, column or "")
 
     def new_fields(self, first_number: int) -> set[str]:
         """Fields outside the contract in the records loaded from ``first_number`` on."""

@@ -113,13 +113,14 @@ def _decimal_converter(dtype: DataType, spec: FormatSpec) -> Converter:
             raise ConversionError(f"expected a decimal number, got {value!r}") from None
         if not number.is_finite():
             raise ConversionError(f"{value!r} is not a finite number")
+        # Integer digits first: quantizing 1e26 to two places needs more digits than the context
+        # has (InvalidOperation). No rounding happens below, so the count is the same after.
+        if number.adjusted() + 1 > max_int_digits and number != 0:
+            raise ConversionError(f"{value!r} has more than {max_int_digits} integer digits for {dtype}")
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > dtype.scale and number != number.quantize(quantum):
             raise ConversionError(f"{value!r} has more than {dtype.scale} decimal places for {dtype}")
-        number = number.quantize(quantum)
-        if number.adjusted() + 1 > max_int_digits and number != 0:
-            raise ConversionError(f"{value!r} has more than {max_int_digits} integer digits for {dtype}")
-        return number
+        return number.quantize(quantum)
 
     return convert
 

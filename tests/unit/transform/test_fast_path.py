@@ -1,61 +1,23 @@
 """The fast path (DuckDB, set-based) against the row path (cornlake.transform.rowpath), the reference.
 
-Each file is converted twice: as the transform does it, and with the fast path switched
-off. Curated rows, quarantine reasons and counts must be identical: the fast path may only
-take records off the row path, never decide one differently.
+Each file is converted twice (tests/equivalence.py): as the transform does it, and with the
+fast path switched off. Curated rows, quarantine reasons and counts must be identical: the
+fast path may only take records off the row path, never decide one differently.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import duckdb
 import pytest
+from equivalence import assert_same, curated_rows
 
-from cornlake.contracts import Contract, registry
-from cornlake.keys import raw_key
-from cornlake.transform import Converted, ConvertOptions, blocks, convert_object
-
-INGEST_ID = "20261120T120000Z-0123456789ab"
-
-
-def convert(contract: Contract, body: bytes, tmp: Path, *, fast: bool) -> Converted:
-    tmp.mkdir()
-    raw = raw_key(contract.source, contract.dataset, INGEST_ID, "f.data")
-    options = ConvertOptions(fast_path=fast)
-    return convert_object(io.BytesIO(body), contract, raw, tmp, size=len(body), options=options)
-
-
-def curated_rows(done: Converted) -> list[tuple[Any, ...]]:
-    """(partition, *columns) of every curated row, sorted; columns as written in the file."""
-    con = duckdb.connect()
-    query = "SELECT * FROM read_parquet(?, hive_partitioning=false)"
-    return sorted(
-        (f.partition, *row) for f in done.files for row in con.execute(query, [str(f.path)]).fetchall()
-    )
-
-
-def quarantine(done: Converted) -> list[tuple[int, list[str]]]:
-    entries = [json.loads(line) for line in done.quarantine_path.read_text().splitlines()]
-    return sorted((e["record"], [err["reason"] for err in e["errors"]]) for e in entries)
-
-
-def assert_same(contract: Contract, body: bytes, tmp_path: Path) -> Converted:
-    fast = convert(contract, body, tmp_path / "fast", fast=True)
-    slow = convert(contract, body, tmp_path / "slow", fast=False)
-    assert (fast.rows_in, fast.rows_out, fast.quarantined) == (slow.rows_in, slow.rows_out, slow.quarantined)
-    assert fast.rows_in == fast.rows_out + fast.quarantined
-    assert quarantine(fast) == quarantine(slow)
-    assert curated_rows(fast) == curated_rows(slow)
-    assert fast.evolved_columns == slow.evolved_columns
-    assert fast.unexpected_columns == slow.unexpected_columns
-    assert slow.fast_path_rows == 0
-    return fast
+from cornlake.contracts import registry
+from cornlake.transform import blocks
 
 
 def event(**changes: Any) -> dict[str, Any]:

@@ -29,10 +29,14 @@ def register(sub: Any) -> None:
     again.add_argument("--to", dest="date_to", default="", help="last ingest date (default: --from)")
 
 
+# The transform's fast-path share of the valid rows (empty for the other stages), from the details.
+FAST_PATH_SQL = "TRY_CAST(json_extract_scalar(details, '$.fast_path_share') AS DOUBLE) AS fast_path_share"
+
+
 def cmd_runs(args: argparse.Namespace, target: Target) -> int:
     sql = (
-        f"SELECT stage, status, {DATASET_SQL}, rows_in, rows_out, rows_quarantined, duration_ms, "
-        "started_at, error "
+        f"SELECT stage, status, {DATASET_SQL}, rows_in, rows_out, rows_quarantined, {FAST_PATH_SQL}, "
+        "duration_ms, started_at, error "
         f"FROM {target.ops_glue_database}.{RUNS.name} ORDER BY started_at DESC LIMIT {int(args.limit)}"
     )
     show(run_sql(target, sql), args.format)

@@ -49,6 +49,7 @@ class InputFormat(ABC):
     name: ClassVar[str]
     splittable: ClassVar[bool] = False  # an uncompressed object can be cut at record ends
     text: ClassVar[bool] = True  # read in the contract's encoding (Parquet is binary)
+    has_fast_path: ClassVar[bool] = False  # feed_fast loads blocks (for contracts without a gap)
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract

@@ -22,19 +22,23 @@ from cornlake.sqlquote import ident, literal, string_list
 from cornlake.transform import read
 from cornlake.transform.blocks import Block, blocks, csv_cut
 from cornlake.transform.fastpath import (
-    INTEGER_TEXT,
     Check,
+    boolean_from_text,
     date_format_gap,
     date_from_text,
     date_ok,
+    decimal_from_text,
+    double_from_text,
     in_list,
+    integer_from_text,
+    number_text,
     timestamp_from_text,
     timestamp_ok,
+    verdicts,
 )
 from cornlake.transform.formats.base import InputFormat, Sink
 from cornlake.transform.read import RAW_SNIPPET, RawRecord, bytes_stream
 from cornlake.transform.stage import DATA_ERRORS, MAX_LINE_BYTES
-from cornlake.transform.values import FALSE, TRUE
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -105,9 +109,6 @@ def csv_record(number: int, row: list[str], header: list[str], spec: FormatSpec)
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
 
 
-_DOUBLE_TEXT = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-
-
 class CsvPlan:
     """One CSV contract as SQL over each field's text (NULL when the header lacks the column)."""
 
@@ -131,46 +132,22 @@ class CsvPlan:
         if dtype.kind == "string":
             return field
         if dtype.kind in ("int", "bigint", "double", "decimal"):
-            return self.number_text(field)
+            return number_text(field, self.spec)
         return f"trim({field})"
 
-    def number_text(self, s: str) -> str:
-        """The same cleaning as the row path: trim, drop the thousands mark, '.' as decimal mark."""
-        text = f"trim({s})"
-        if self.spec.thousands:
-            text = f"replace({text}, {literal(self.spec.thousands)}, '')"
-        if self.spec.decimal == ",":
-            text = f"replace({text}, ',', '.')"
-        return text
-
     def _typed(self, text: str, dtype: DataType) -> tuple[str, Check]:
-        """Value and check from the cleaned text (see ``clean``)."""
+        """Value (NULL when the fast path is not sure of it) and check from the cleaned text."""
         kind = dtype.kind
         if kind == "string":
             return text, lambda ref: "true"
         if kind in ("int", "bigint"):
-            return (
-                f"TRY_CAST({text} AS {DUCKDB_TYPES[kind]})",
-                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({text}, {literal(INTEGER_TEXT)})",
-            )
+            return integer_from_text(text, DUCKDB_TYPES[kind]), lambda ref: f"{ref} IS NOT NULL"
         if kind == "double":
-            return (
-                f"TRY_CAST({text} AS DOUBLE)",
-                lambda ref: f"isfinite({ref}) AND regexp_full_match({text}, {literal(_DOUBLE_TEXT)})",
-            )
+            return double_from_text(text), lambda ref: f"isfinite({ref})"
         if kind == "decimal":
-            places = rf"\.\d{{0,{dtype.scale}}}" if dtype.scale else r"\.?"
-            pattern = rf"[+-]?\d+({places})?"
-            return (
-                f"TRY_CAST({text} AS {duckdb_type(dtype)})",
-                lambda ref: f"{ref} IS NOT NULL AND regexp_full_match({text}, {literal(pattern)})",
-            )
+            return decimal_from_text(text, dtype.scale, duckdb_type(dtype)), lambda ref: f"{ref} IS NOT NULL"
         if kind == "boolean":
-            value = (
-                f"CASE WHEN lower({text}) IN {in_list(sorted(TRUE))} THEN true "
-                f"WHEN lower({text}) IN {in_list(sorted(FALSE))} THEN false END"
-            )
-            return value, lambda ref: f"{ref} IS NOT NULL"
+            return boolean_from_text(text), lambda ref: f"{ref} IS NOT NULL"
         if kind == "date":
             return date_from_text(text, self.spec, trimmed=True), date_ok
         if kind == "timestamp":
@@ -183,6 +160,7 @@ class CsvPlan:
 class Csv(InputFormat):
     name = "csv"
     splittable = True
+    has_fast_path = True
 
     def __init__(self, contract: Contract) -> None:
         super().__init__(contract)
@@ -299,7 +277,8 @@ def block_sql(stage: Stage, path: Any, first_number: int, header: list[str], enc
     ]
     extra = [h for h in header if h not in {c.input_name for c in contract.columns}]
     checks = ["false"] if extra and contract.new_columns != "discard" else []
-    checks += [ok(refs[c.name]) for c, _, _, _, ok in built]
+    judged, verdict_refs, off = verdicts([(c.name, ok(refs[c.name])) for c, _, _, _, ok in built])
+    checks += verdict_refs
     part = stage.partition_sql(refs)
     if part != "NULL":
         checks.append(f"{part} IS NOT NULL")
@@ -314,9 +293,10 @@ def block_sql(stage: Stage, path: Any, first_number: int, header: list[str], enc
         WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, * FROM {read}),
         tested AS (SELECT *, {null_tests} FROM src),
         typed AS (SELECT *, {typed} FROM tested),
-        checked AS (SELECT *, {part} AS _part, {" AND ".join(checks) or "true"} AS _ok FROM typed)
+        judged AS (SELECT *, {judged} FROM typed),
+        checked AS (SELECT *, {part} AS _part, {" AND ".join(checks) or "true"} AS _ok FROM judged)
         SELECT _n, {final}, _part, _ok, CASE WHEN _ok THEN NULL ELSE [{", ".join(fields)}] END AS _fields,
-               {string_list(extra) if extra else "NULL::VARCHAR[]"} AS _extra FROM checked
+               {string_list(extra) if extra else "NULL::VARCHAR[]"} AS _extra, {off} AS _off FROM checked
         """
 
 

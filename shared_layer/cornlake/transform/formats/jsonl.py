@@ -29,13 +29,19 @@ from cornlake.transform import read
 from cornlake.transform.blocks import Block, blocks, line_cut
 from cornlake.transform.fastpath import (
     Check,
+    boolean_from_text,
     date_format_gap,
     date_from_text,
     date_ok,
+    double_from_text,
     epoch_timestamp,
     in_list,
+    integer_from_double,
+    integer_from_text,
+    number_text,
     timestamp_from_text,
     timestamp_ok,
+    verdicts,
 )
 from cornlake.transform.formats.base import InputFormat, Sink
 from cornlake.transform.read import RAW_SNIPPET, RawRecord, bytes_stream, snippet
@@ -168,43 +174,54 @@ class JsonPlan:
         return is_null, f"CASE WHEN {null} THEN NULL ELSE {value} END", ok
 
     def _typed(self, s: str, t: str, path: str, dtype: DataType) -> tuple[str, Check]:
+        """The value (NULL when the fast path is not sure of it) and its check."""
         kind = dtype.kind
-        if kind == "string":
-            return s, lambda ref: f"{t} IN ('VARCHAR','BIGINT','UBIGINT')"
-        if kind in ("int", "bigint"):
-            return (
-                f"TRY_CAST({s} AS {DUCKDB_TYPES[kind]})",
-                lambda ref: f"{t} IN {_JSON_INTEGER} AND {ref} IS NOT NULL",
-            )
-        if kind == "double":
-            return f"TRY_CAST({s} AS DOUBLE)", lambda ref: f"{t} IN {_JSON_NUMBER} AND isfinite({ref})"
-        if kind == "decimal":
-            # A JSON number is a double (as in Python's json): the decimal must be that double
-            # exactly, or it had more decimal places than the scale allows.
-            return (
-                f"TRY_CAST({s} AS {duckdb_type(dtype)})",
-                lambda ref: (
-                    f"{t} IN {_JSON_NUMBER} AND {ref} IS NOT NULL "
-                    f"AND ({t} <> 'DOUBLE' OR CAST({ref} AS DOUBLE) = TRY_CAST({s} AS DOUBLE))"
-                ),
-            )
-        if kind == "boolean":
-            return (
-                f"CASE {s} WHEN 'true' THEN true WHEN 'false' THEN false END",
-                lambda ref: f"{t} = 'BOOLEAN'",
-            )
+        if kind == "string":  # a JSON integer or boolean is its text, as on the row path
+            return s, lambda ref: f"{t} IN ('VARCHAR','BIGINT','UBIGINT','BOOLEAN')"
+        if kind in ("int", "bigint", "double", "decimal", "boolean"):
+            return self._scalar(
+                s, t, dtype
+            ), lambda ref: f"{ref} IS NOT NULL" + (f" AND isfinite({ref})" if kind == "double" else "")
         if kind == "date":
             return date_from_text(s, self.spec), lambda ref: f"{t} = 'VARCHAR' AND {date_ok(ref)}"
         if kind == "timestamp":
             value = (
                 f"CASE WHEN {t} = 'VARCHAR' THEN {timestamp_from_text(s, self.spec)} "
-                f"WHEN {t} IN {_JSON_INTEGER} THEN {epoch_timestamp(f'TRY_CAST({s} AS BIGINT)')} END"
+                f"WHEN {t} IN {_JSON_NUMBER} THEN {epoch_timestamp(f'TRY_CAST({s} AS DOUBLE)')} END"
             )
             return value, lambda ref: timestamp_ok(ref, self.spec)
         if kind == "array":
             assert dtype.item is not None
             return self._array(s, t, dtype.item)
         return self._struct(s, t, path, dtype)
+
+    def _scalar(self, s: str, t: str, dtype: DataType) -> str:
+        """A number or a boolean from any JSON type the row path reads it from: its own, a
+        double that is an integer (390.0), text (``"12.50"``, cleaned as on the row path)."""
+        kind, text = dtype.kind, number_text(s, self.spec)
+        target = DUCKDB_TYPES.get(kind) or duckdb_type(dtype)
+        if kind in ("int", "bigint"):
+            branches = [
+                (_JSON_INTEGER, f"TRY_CAST({s} AS {target})"),
+                ("('DOUBLE')", integer_from_double(s, target)),
+                ("('VARCHAR')", integer_from_text(text, target)),
+            ]
+        elif kind == "double":
+            branches = [(_JSON_NUMBER, f"TRY_CAST({s} AS DOUBLE)"), ("('VARCHAR')", double_from_text(text))]
+        elif kind == "decimal":
+            # A JSON number is a double (as in Python's json): the decimal must be that double
+            # exactly, or it had more decimal places than the scale allows. A decimal as JSON
+            # text stays with the row path: the bad-input tests use it as a row-path-only record.
+            value = f"TRY_CAST({s} AS {target})"
+            exact = f"CAST({value} AS DOUBLE) = TRY_CAST({s} AS DOUBLE)"
+            branches = [(_JSON_INTEGER, value), ("('DOUBLE')", f"CASE WHEN {exact} THEN {value} END")]
+        else:  # boolean: true/false, the integers 1 and 0, or the row path's words
+            branches = [
+                ("('BOOLEAN')", f"{s} = 'true'"),
+                (_JSON_INTEGER, f"CASE {s} WHEN '1' THEN true WHEN '0' THEN false END"),
+                ("('VARCHAR')", boolean_from_text(f"trim({s})")),
+            ]
+        return "CASE " + " ".join(f"WHEN {t} IN {types} THEN {value}" for types, value in branches) + " END"
 
     def _array(self, s: str, t: str, item: DataType) -> tuple[str, Check]:
         """Arrays of strings, integers or booleans; items may be null.
@@ -259,6 +276,7 @@ def json_path_key(name: str) -> str:
 class JsonLines(InputFormat):
     name = "jsonl"
     splittable = True
+    has_fast_path = True
 
     def records(
         self, stream: io.BufferedReader, *, header: list[str] | None = None, first_number: int = 1
@@ -354,8 +372,10 @@ def _row_checks(stage: Stage, plan: JsonPlan, guarded: bool) -> tuple[list[str],
     no_repeats = "len(list_distinct(k)) = len(k)" if contract.new_columns == "discard" else "false"
     checks = ["left(line, 1) = '{'", f"CASE WHEN {clean} THEN true ELSE {no_repeats} END"]
     checks += ["json_valid(line)"] if guarded else []
-    checks += [ok(refs[c.name]) for c, _, _, ok in built]
-    checks += [ok for _, ok in evolved.values()]
+    judged, verdict_refs, off = verdicts(
+        [(c.name, ok(refs[c.name])) for c, _, _, ok in built] + [(n, ok) for n, (_, ok) in evolved.items()]
+    )
+    checks += verdict_refs
     part = stage.partition_sql(refs)
     if part != "NULL":
         checks.append(f"{part} IS NOT NULL")
@@ -367,6 +387,9 @@ def _row_checks(stage: Stage, plan: JsonPlan, guarded: bool) -> tuple[list[str],
             [f"{refs[c.name]} AS {ident(c.name)}" for c in contract.columns]
             + [f"{value} AS {ident(name)}" for name, (value, _) in evolved.items()]
         ),
+        "judged": judged,
+        "verdicts": ", ".join(verdict_refs) or "__k",
+        "off": off,
         "part": part,
         "clean": clean,
         "unknown": f"list_filter(k, lambda x: NOT list_contains({known}, x))",
@@ -397,8 +420,10 @@ def block_sql(stage: Stage, path: Any, first_number: int, encoding: str, guarded
         unpacked AS (SELECT _n, line, k, {plan.unpack()} FROM parsed),
         tested AS (SELECT *, {x["null_tests"]} FROM unpacked),
         typed AS (SELECT *, {x["typed"]} FROM tested),
+        judged AS (SELECT *, {x["judged"]} FROM typed),
         checked AS (SELECT _n, line, {x["final"]}, {x["part"]} AS _part, {" AND ".join(checks)} AS _ok,
-            CASE WHEN {x["clean"]} THEN NULL ELSE {x["unknown"]} END AS _extra
-            FROM typed)
-        SELECT * EXCLUDE (line), CASE WHEN _ok THEN NULL ELSE line END AS _raw FROM checked
+            CASE WHEN {x["clean"]} THEN NULL ELSE {x["unknown"]} END AS _extra, {x["verdicts"]}
+            FROM judged)
+        SELECT * EXCLUDE (line, {x["verdicts"]}), CASE WHEN _ok THEN NULL ELSE line END AS _raw,
+            {x["off"]} AS _off FROM checked
         """
