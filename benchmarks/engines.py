@@ -21,6 +21,7 @@ from typing import Any
 CONTRACTS = Path(__file__).resolve().parent / "contracts"
 KINDS = {"events": "jsonl", "vendas": "csv", "lineitem": "csv", "flights": "jsonl"}
 FAST_PATH_ROWS: list[int] = []  # what the CornLake engines report besides rows
+PHASES: list[dict[str, float]] = []
 
 
 def _cores(engine: str) -> None:
@@ -47,6 +48,7 @@ def cornlake(kind: str, src: Path, out: Path, *, fast_path: bool = True) -> int:
             body, contract, raw, out, size=src.stat().st_size, options=ConvertOptions(fast_path=fast_path)
         )
     FAST_PATH_ROWS.append(done.fast_path_rows)
+    PHASES.append(done.phases)
     return done.rows_out
 
 
@@ -203,6 +205,7 @@ def main(argv: list[str]) -> int:
     result = {"engine": engine, "kind": kind, "seconds": seconds, "peak_mb": peak_mb, "rows": rows}
     if FAST_PATH_ROWS:
         result["fast_path_rows"] = FAST_PATH_ROWS[-1]
+        result["phases"] = PHASES[-1]
     print(json.dumps(result))
     return 0
 

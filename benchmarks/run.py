@@ -175,6 +175,23 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def phases(results: list[dict[str, Any]]) -> list[str]:
+    """Where CornLake's time goes, per input: each phase's share of the run (one core)."""
+    names = ["read and cut", "fast path: type and check", "row path", "duplicates", "write"]
+    lines = [
+        "| input | seconds | " + " | ".join(names) + " | other |",
+        "|---|---:|" + "---:|" * (len(names) + 1),
+    ]
+    for r in results:
+        if r.get("engine") != "cornlake" or "phases" not in r:
+            continue
+        split = [r["phases"].get(n, 0.0) for n in names]
+        other = max(r["seconds"] - sum(split), 0.0)
+        shares = " | ".join(f"{100 * v / r['seconds']:.0f}%" for v in [*split, other])
+        lines.append(f"| {r['label']} | {r['seconds']:.1f} | {shares} |")
+    return lines
+
+
 def main() -> int:
     size = int(os.environ.get("BENCH_MB", "300"))
     big = int(os.environ.get("BENCH_BIG_MB", "1200"))
@@ -193,7 +210,7 @@ def main() -> int:
             print(f"quality check over {mb} MB of curated Parquet ...", flush=True)
             results.append({**run_engine("quality", "events", curated(mb)), "label": f"quality {mb} MB"})
     imports = import_times()
-    lines = [*table(results), "", *targets(results)]
+    lines = [*table(results), "", *targets(results), "", *phases(results)]
     print("\n".join(lines))
     print("\n".join(f"{h}: imports in {ms:.0f} ms" for h, ms in imports.items()))
     write_report(lines, imports, size, big)

@@ -9,8 +9,10 @@ under a scratch folder. The Lambda function uploads them (cornlake.transform.job
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,19 @@ class Converted:
     unexpected_columns: list[str]
     warnings: list[str]  # for people: the input looks wrong in a way that loses no row
     coverage: Coverage  # the fast path's share of the valid rows, and what sent the others away
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (docs/PERFORMANCE.md)
+
+
+class Phases(dict[str, float]):
+    """Seconds spent in each phase of one conversion: ``with phases("write"): ...``."""
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -72,7 +87,7 @@ def convert_object(
     stage = Stage(
         contract, tmp, ingest_id=raw.ingest_id, memory_limit_mb=options.memory_mb or MEMORY_LIMIT_MB
     )
-    quarantine_path = tmp / "quarantine.jsonl"
+    quarantine_path, phases = tmp / "quarantine.jsonl", Phases()
     try:
         with quarantine_path.open("w", encoding="utf-8") as handle:
             quarantine = Quarantine(handle, str(raw))
@@ -80,8 +95,10 @@ def convert_object(
             feeder = Feeder(
                 input_format(contract), stage, rows, tmp, header=header, fast_path=options.fast_path
             )
-            file_error, duplicates, unexpected = _read_all(feeder, body, size, schema_problems, quarantine)
-        files = [] if file_error else _write(stage, tmp, raw, options)  # a damaged file is kept in raw only
+            read = _read_all(feeder, body, size, schema_problems, quarantine, phases)
+            file_error, duplicates, unexpected = read
+        with phases("write"):
+            files = [] if file_error else _write(stage, tmp, raw, options)  # a damaged file stays in raw
         return Converted(
             files=files,
             rows_in=feeder.records,
@@ -96,13 +113,19 @@ def convert_object(
             unexpected_columns=sorted(unexpected | rows.converter.unexpected_columns),
             warnings=feeder.warnings,
             coverage=feeder.coverage(),
+            phases=dict(phases),
         )
     finally:
         stage.close()
 
 
-def _read_all(
-    feeder: Feeder, body: Any, size: int, schema_problems: Sequence[str], quarantine: Quarantine
+def _read_all(  # noqa: PLR0917 - the one caller passes each
+    feeder: Feeder,
+    body: Any,
+    size: int,
+    schema_problems: Sequence[str],
+    quarantine: Quarantine,
+    phases: Phases,
 ) -> tuple[str, int, set[str]]:
     """Read the object, decide the flagged records, quarantine duplicates: (file error, duplicates,
     fields outside the contract). A file that cannot be read at all is quarantined whole."""
@@ -110,12 +133,17 @@ def _read_all(
     try:
         if schema_problems:
             raise BadFileError("; ".join(schema_problems), hint="fix the contract, then `cornlake reprocess`")
-        feeder.read(body, size)
+        with phases("read and cut"):
+            feeder.read(body, size)
+        phases["read and cut"] -= feeder.stage.load_seconds
+        phases["fast path: type and check"] = feeder.stage.load_seconds
         unexpected = feeder.stage.unexpected_columns()
-        feeder.flagged()
+        with phases("row path"):
+            feeder.flagged()
         if feeder.records == 0 and not feeder.format.empty_is_a_batch:
             raise BadFileError("the file holds no records", hint="send a file with at least one record")
-        duplicates = feeder.stage.duplicates()
+        with phases("duplicates"):
+            duplicates = feeder.stage.duplicates()
     except BadFileError as err:
         problem = Problem("", None, f"file rejected: {err.message} ({err.hint})")
         quarantine.add(RawRecord(0, None, "", err.message), [problem])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -83,6 +84,7 @@ class Stage:
         self._rows_file = tmp / "row-path.jsonl"
         self._rows_handle = self._rows_file.open("w", encoding="utf-8")
         self._row_path_rows = 0
+        self.load_seconds = 0.0  # in the fast path's INSERTs: typing and checking the values
 
     # -- the fast path ---------------------------------------------------------------
 
@@ -98,7 +100,9 @@ class Stage:
 
     def insert(self, sql: str) -> int:
         """Run an INSERT built by a format's fast path; return how many rows it added."""
+        started = time.perf_counter()
         row = self.con.execute(sql).fetchone()
+        self.load_seconds += time.perf_counter() - started
         return int(row[0]) if row else 0
 
     def flagged(self) -> Iterator[Flagged]:
