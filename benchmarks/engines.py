@@ -169,9 +169,12 @@ def quality(kind: str, src: Path, out: Path) -> int:
     from cornlake.contracts import load_contract
     from cornlake.quality.engine import Inputs, Limits, evaluate
 
-    contract = load_contract(CONTRACTS / "quality" / f"{kind}.yaml")
+    contract = load_contract(CONTRACTS / "quality" / "bench" / f"{kind}.yaml")
     files = sorted(src.glob("part-*.parquet"))
-    measures = evaluate(contract, Inputs(files, {}, {}), out, limits=Limits(timeout_s=3600))
+    from cornlake.settings import Settings
+
+    memory = Settings().quality_memory_mb  # what the template gives the quality function
+    measures = evaluate(contract, Inputs(files, {}, {}), out, limits=Limits(memory_mb=memory, timeout_s=3600))
     failed = [m.rule.text for m in measures if m.outcome == "error"]
     if failed:
         raise SystemExit(f"rules that could not be evaluated: {failed}")
