@@ -495,7 +495,7 @@ def parse_contract(data: Any, path: str) -> Contract:
     columns = _parse_columns(top)
     primary_key = tuple(top.get("primary_key", list, []))
     for key in primary_key:
-        if key not in {c.name for c in columns}:
+        if not isinstance(key, str) or key not in {c.name for c in columns}:
             raise top.fail("primary_key", "names of columns of this contract", key)
     top.get("format", dict, required=True)
     evolution = top.nested("schema_evolution", default={})

@@ -156,6 +156,20 @@ class IdempotencyConflictError(TerminalError):
         )
 
 
+class BadIdempotencyKeyError(TerminalError):
+    """An Idempotency-Key that is not a short printable token (control characters, CR/LF, too long)."""
+
+    code = "bad_idempotency_key"
+
+    def __init__(self, key: str, limit: int) -> None:
+        shown = key[:40].encode("unicode_escape").decode("ascii")
+        super().__init__(
+            f"the Idempotency-Key header ({len(key)} characters, starting {shown!r}) must be "
+            f"1-{limit} printable ASCII characters",
+            hint="send a UUID or another short token you generate per batch, and the same one on a retry",
+        )
+
+
 class EmptyBodyError(TerminalError):
     code = "empty_body"
 

@@ -65,6 +65,11 @@ def datasets(run: RunRecord, settings: Settings) -> tuple[list[dict[str, Any]], 
     """A run's input and output datasets, by stage: whole datasets (prefixes), not objects."""
     if not (run.source and run.dataset):
         return [], []
+    if run.stage == "model":  # a model: Glue tables in (datasets' or models'), its own table out
+        tables = [t for t in run.input_key.split(",") if "." in t]
+        return [_glue_name(*t.split(".", 1)) for t in tables], [
+            _glue_name(settings.glue_database, run.dataset)
+        ]
     raw = _dataset(settings.raw_bucket, keys.hive_prefix(run.source, run.dataset).rstrip("/"))
     curated = _dataset(settings.curated_bucket, keys.table_prefix(run.source, run.dataset).rstrip("/"))
     curated |= {"facets": run._facets["schema"]} if "schema" in run._facets else {}
@@ -82,12 +87,13 @@ def datasets(run: RunRecord, settings: Settings) -> tuple[list[dict[str, Any]], 
 
 
 def _glue_table(settings: Settings, run: RunRecord) -> dict[str, Any]:
+    return _glue_name(settings.glue_database, f"{run.source}_{run.dataset}")
+
+
+def _glue_name(database: str, table: str) -> dict[str, Any]:
     region = os.environ.get("AWS_REGION", "us-east-1")
     account = os.environ.get("AWS_ACCOUNT_ID", "000000000000")
-    return {
-        "namespace": f"arn:aws:glue:{region}:{account}",
-        "name": f"table/{settings.glue_database}/{run.source}_{run.dataset}",
-    }
+    return {"namespace": f"arn:aws:glue:{region}:{account}", "name": f"table/{database}/{table}"}
 
 
 def _quality_facets(run: RunRecord) -> dict[str, Any]:
@@ -103,7 +109,9 @@ def event(run: RunRecord, event_type: str, settings: Settings) -> dict[str, Any]
     """One OpenLineage RunEvent for a run record."""
     run_facets: dict[str, Any] = {}
     if run.parent_run_id:
-        parent_job = job_name(run.source, run.dataset, run._parent_stage or "ingest")
+        parent_job = run._facets.get("parent_job") or job_name(
+            run.source, run.dataset, run._parent_stage or "ingest"
+        )
         run_facets["parent"] = facet(
             "parent",
             run={"runId": run_uuid(run.parent_run_id)},

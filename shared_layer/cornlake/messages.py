@@ -192,3 +192,39 @@ def parse_curated_batch(body: str, stage: str = "catalog") -> list[CuratedBatch]
         return [CuratedBatch(objects=objects, added_columns=added, **data)]
     except (KeyError, TypeError, ValueError) as err:
         raise MalformedMessageError(stage, f"not a curated batch ({err!r})") from None
+
+
+@dataclass(frozen=True)
+class TablesChanged:
+    """What the catalog sends the models queue once a batch is registered: the tables whose rows
+    changed (a dataset's table and its latest view), the partitions the batch wrote, and the
+    catalog run (the models' parent run). A scheduled run names no tables: every model runs."""
+
+    tables: tuple[str, ...]
+    source: str = ""
+    dataset: str = ""
+    partitions: tuple[str, ...] = ()
+    run_id: str = ""
+    registered_at: str = ""  # ISO 8601 UTC: when the catalog had registered the batch
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def parse_tables_changed(body: str, stage: str = "models") -> list[TablesChanged]:
+    data = _json(body, stage)
+    if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+        raise MalformedMessageError(stage, "expected {tables: [...], ...} (tables whose rows changed)")
+    try:
+        return [
+            TablesChanged(
+                tables=tuple(str(t) for t in data["tables"]),
+                source=str(data.get("source", "")),
+                dataset=str(data.get("dataset", "")),
+                partitions=tuple(str(p) for p in data.get("partitions", ())),
+                run_id=str(data.get("run_id", "")),
+                registered_at=str(data.get("registered_at", "")),
+            )
+        ]
+    except (TypeError, ValueError) as err:
+        raise MalformedMessageError(stage, f"not a tables-changed message ({err!r})") from None

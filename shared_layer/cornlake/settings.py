@@ -48,6 +48,7 @@ class Settings:
     silence_minutes: int = 60  # a stage this long behind its input is silent
     compact_min_files: int = 8  # a partition with at least this many small files is compacted
     compact_grace_minutes: int = 60  # an unused compacted generation is deleted after this
+    models_queue_url: str = ""  # where the catalog announces tables whose rows changed (models run)
     lineage_url: str = ""  # OpenLineage events POSTed here (e.g. Marquez's /api/v1/lineage)
     lineage_s3_uri: str = ""  # and/or written under this s3://bucket/prefix, one object per event
     lineage_namespace: str = "cornlake"  # the OpenLineage namespace of CornLake's jobs
@@ -80,6 +81,7 @@ class Settings:
         "silence_minutes": "SILENCE_MINUTES",
         "compact_min_files": "COMPACT_MIN_FILES",
         "compact_grace_minutes": "COMPACT_GRACE_MINUTES",
+        "models_queue_url": "MODELS_QUEUE_URL",
         "lineage_url": "LINEAGE_URL",
         "lineage_s3_uri": "LINEAGE_S3_URI",
         "lineage_namespace": "LINEAGE_NAMESPACE",

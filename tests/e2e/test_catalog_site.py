@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from cornlake.contracts import registry
+from cornlake.settings import MODELS_DIR_ENV
 from cornlake_toolkit import cli, target
 from cornlake_toolkit.client import post_records
 from cornlake_toolkit.local import LocalLake
@@ -53,6 +54,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     out = tmp_path_factory.mktemp("catalog-site")
     patch = pytest.MonkeyPatch()
     patch.setenv("CORNLAKE_HOME", str(tmp_path_factory.mktemp("project")))
+    patch.setenv(MODELS_DIR_ENV, str(tmp_path_factory.mktemp("no-models")))  # the datasets' pages only
     try:
         with LocalLake(log_level="CRITICAL") as lake:
             lake.reset()  # moto's state is the process's: start from nothing but the template

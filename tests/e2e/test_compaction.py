@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,21 +24,6 @@ from helpers import list_keys, run_records
 pytestmark = pytest.mark.e2e
 
 ANSWER = "SELECT mes_venda, count(*) AS n, sum(valor_total) AS total FROM erp_vendas GROUP BY 1 ORDER BY 1"
-
-
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="ERROR") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
-    target.write_local_state(lake.describe())
-    return lake
 
 
 def ingest_files(lake: LocalLake, folder: Path, seeds: range) -> None:

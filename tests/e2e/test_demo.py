@@ -1,6 +1,7 @@
 """`cornlake demo` from start to end, on its own throwaway lake: besides the sample data and its
-queries, it shows the rules' outcomes, the freshness schedule's verdicts and a batch held by its
-audit, invisible to a query until `cornlake publish` releases it."""
+queries, it shows the models built over them, the rules' outcomes, the freshness schedule's
+verdicts and a batch held by its audit, invisible to a query until `cornlake publish` releases
+it."""
 
 from __future__ import annotations
 
@@ -44,7 +45,12 @@ def test_the_demo_shows_quality_freshness_and_a_held_batch_being_released(
     assert run_demo(site=tmp_path / "site") == 0
     out = capsys.readouterr().out
     steps = sections(out)
-    # THEN the quality step shows each rule's outcome on the batches it loaded
+    # THEN the models were built by the trigger as the batches landed, and answer SQL
+    models = section(steps, "models: built when the catalog")
+    for name in ("vendas_diarias_uf", "receita_por_municipio", "anomalias_vendas"):
+        assert lines_of(models, name, "succeeded"), models
+        assert len(lines_of(section(steps, f"Athena SQL over the model {name}"), "(5 rows")) == 1
+    # AND the quality step shows each rule's outcome on the batches it loaded
     quality = section(steps, "cornlake quality")
     assert re.search(r'ref/lojas\s+IsPrimaryKey "loja_id"\s+error\s+true\s+0\s+0 rows share a key', quality)
     assert re.search(r'erp/vendas\s+IsUnique "id_venda"\s+error\s+true', quality)

@@ -5,34 +5,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
-from cornlake_toolkit import cli, target
+from cornlake_toolkit import cli
 from cornlake_toolkit.local import LocalLake
 from cornlake_toolkit.samples import vendas_csv
 from helpers import DATASETS, list_keys, run_records, sample
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="ERROR") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
-    target.write_local_state(lake.describe())
-    return lake
 
 
 def out_of(capsys: pytest.CaptureFixture[str], argv: list[str], code: int = 0) -> str:

@@ -4,7 +4,6 @@ recovered by the reconciler, and nothing doubled."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,12 +14,6 @@ from cornlake_toolkit.local import LocalLake
 from helpers import list_keys, read_jsonl, run_records, sample
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="ERROR") as running:
-        yield running
 
 
 @pytest.fixture

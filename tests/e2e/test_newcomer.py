@@ -6,32 +6,19 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from cornlake_toolkit import cli, target
+from cornlake_toolkit import cli
 from cornlake_toolkit.local import LocalLake
 from helpers import DATASETS, list_keys, run_records, sample
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="CRITICAL") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
-    target.write_local_state(lake.describe())
-    return lake
+LAKE_LOG_LEVEL = "CRITICAL"
 
 
 def test_ingest_and_push_wait_follow_every_stage_to_the_counts(

@@ -4,7 +4,6 @@ with Lambda's SQS semantics (partial failures, retries, DLQ) doing the delivery.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from unittest import mock
 
 import pytest
 
+from cornlake.modeling import load_project
 from cornlake.transform import job
 from cornlake_toolkit import cli, target
 from cornlake_toolkit.local import LocalLake
@@ -20,19 +20,6 @@ from cornlake_toolkit.sql import LocalSqlEngine
 from helpers import http_post, list_keys, sample
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="ERROR") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    return lake
 
 
 def sql(lake: LocalLake, text: str) -> list[tuple[Any, ...]]:
@@ -76,7 +63,16 @@ def test_landing_upload_to_sql_answer_with_counts_that_add_up(fresh: LocalLake) 
     )
     assert counts == [(500, len(good), 500 - len(good))]
     stages = dict(sql(fresh, f"SELECT stage, count(*) FROM {names['ops_glue_database']}.runs GROUP BY 1"))
-    assert stages == {"ingest_s3_copy": 1, "transform": 1, "catalog": 1, "quality": 1}
+    # the catalog's batch also ran the models reading erp_vendas (one "models" run, one "model" run each)
+    models = [m for m in load_project().downstream("erp_vendas")]
+    assert stages == {
+        "ingest_s3_copy": 1,
+        "transform": 1,
+        "catalog": 1,
+        "quality": 1,
+        "models": 1,
+        "model": len(models),
+    }
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,17 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from cornlake_toolkit import cli, target
+from cornlake_toolkit import cli
 from cornlake_toolkit.local import LocalLake
 from helpers import DATASETS, list_keys, run_records, sample
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="ERROR") as running:
-        yield running
 
 
 def audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_rule: str | None) -> Path:
@@ -40,15 +33,6 @@ def audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra_rule: str | N
     path.write_text(yaml.safe_dump(contract, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("CORNLAKE_DATASETS_DIR", str(folder))
     return folder
-
-
-@pytest.fixture
-def fresh(lake: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
-    target.write_local_state(lake.describe())
-    return lake
 
 
 def alerts_queue(lake: LocalLake) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from lakeside import books
 
 from cornlake_toolkit.local import LocalLake
@@ -22,10 +20,7 @@ from cornlake_toolkit.reliability import Ledger, Scenario
 WRITERS, PER_FILE = 6, 50
 
 
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="CRITICAL") as running:
-        yield running
+LAKE_LOG_LEVEL = "CRITICAL"
 
 
 def take(lake: LocalLake, queue: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:

@@ -7,14 +7,12 @@ each, every record sent ends up curated once or quarantined: nothing lost, nothi
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from lakeside import Books, Faults, books, injected, push
 
-from cornlake_toolkit import cli, target
+from cornlake_toolkit import cli
 from cornlake_toolkit.local import LocalLake
 from cornlake_toolkit.reliability import Ledger, Scenario
 from cornlake_toolkit.samples import event_lines
@@ -23,19 +21,7 @@ from helpers import run_records
 PUSHES, PER_PUSH, FILES, PER_FILE, BAD_EVERY = 6, 40, 2, 60, 9
 
 
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="CRITICAL") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLake:
-    lake.wait_until_idle(timeout=120)
-    lake.reset()
-    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
-    target.write_local_state(lake.describe())
-    return lake
+LAKE_LOG_LEVEL = "CRITICAL"
 
 
 def send(lake: LocalLake, seed: int) -> int:

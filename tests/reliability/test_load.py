@@ -10,14 +10,11 @@ import random
 import statistics
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from lakeside import books, push
 
-from cornlake_toolkit import target
 from cornlake_toolkit.local import LocalLake
 from cornlake_toolkit.reliability import Ledger, Scenario
 from cornlake_toolkit.samples import event_lines, vendas_csv
@@ -27,19 +24,7 @@ BAD_EVERY = 25
 STAGES = ("ingest_api", "ingest_s3_copy", "transform", "catalog", "quality")
 
 
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="CRITICAL") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLake:
-    lake.wait_until_idle(timeout=300)
-    lake.reset()
-    monkeypatch.setenv("CORNLAKE_HOME", str(tmp_path))
-    target.write_local_state(lake.describe())
-    return lake
+LAKE_LOG_LEVEL = "CRITICAL"
 
 
 def batches(records: int, producers: int, biggest: int, seed: int) -> list[list[int]]:

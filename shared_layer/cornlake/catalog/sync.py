@@ -30,7 +30,7 @@ from cornlake.catalog.tables import (
 from cornlake.catalog.views import view_input
 from cornlake.contracts import LINEAGE_COLUMN, Contract, ContractRegistry, registry
 from cornlake.errors import ConflictError
-from cornlake.messages import CuratedBatch
+from cornlake.messages import CuratedBatch, TablesChanged
 from cornlake.observability import count, logger
 from cornlake.ops import RunRecord
 from cornlake.settings import Settings
@@ -69,11 +69,28 @@ def run_sync(
         glue, contract, batch, database=settings.glue_database, bucket=settings.curated_bucket
     )
     result |= _for_engineers_and_analysts(contract, settings, session)
+    if settings.models_queue_url and batch.objects:
+        result["models_told"] = announce_to_models(contract, batch, run.run_id, settings, session)
     run.details = result
     run.output_keys = [result["table"]]
     run.finish("succeeded")
     count("PartitionsCreated", result["partitions_created"], stage=STAGE, dataset=contract.qualified_name)
     logger.info("catalog synced", extra=result)
+
+
+def announce_to_models(
+    contract: Contract, batch: CuratedBatch, run_id: str, settings: Settings, session: Any
+) -> list[str]:
+    """Tell the models queue which tables' rows changed, once they are registered (the models
+    reading them run next, cornlake.modeling)."""
+    tables = [contract.table_name] + (
+        [contract.latest_view_name] if contract.across_files == "latest_view" else []
+    )
+    partitions = sorted({"/".join(f"{k}={v}" for k, v in o.partition.items()) for o in batch.objects})
+    at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    message = TablesChanged(tuple(tables), contract.source, contract.dataset, tuple(partitions), run_id, at)
+    aws.client("sqs", session).send_message(QueueUrl=settings.models_queue_url, MessageBody=message.to_json())
+    return tables
 
 
 def _for_engineers_and_analysts(contract: Contract, settings: Settings, session: Any) -> dict[str, Any]:

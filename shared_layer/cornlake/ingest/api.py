@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cornlake import aws, keys, lineage
 from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.errors import CornLakeError, IdempotencyConflictError, ProducerNotAllowedError
-from cornlake.ingest.body import check_request, check_shape, read_body
+from cornlake.ingest.body import check_idempotency_key, check_request, check_shape, read_body
 from cornlake.ingest.raw import claim, digest, object_metadata, put_once
 from cornlake.observability import count, logger
 from cornlake.ops import RunRecord, write_run_record
@@ -142,6 +142,7 @@ def land_api_payload(
     contract = contracts.get(request.source, request.dataset)  # unsafe names → 400, unknown → 404
     check_producer(contract, request)
     check_request(request.content_type, len(request.body), settings.max_body_bytes)
+    check_idempotency_key(request.idempotency_key)
     found = read_body(request.body)
     check_shape(found, contract.format.type, f"{request.source}/{request.dataset}")
     sha = hashlib.sha256(request.body)

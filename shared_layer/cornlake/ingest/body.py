@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cornlake.errors import (
+    BadIdempotencyKeyError,
     EmptyBodyError,
     MalformedBodyError,
     PayloadTooLargeError,
@@ -24,6 +25,8 @@ from cornlake.jsontext import DECODE_ERRORS, decode_problem, not_an_object, surr
 JSON_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "application/json-seq")
 LINES, ARRAY, DOCUMENT = "lines", "array", "document"  # NDJSON; [ {...} ]; one object over several lines
 SHAPES_BY_FORMAT = {"jsonl": (LINES,), "json_array": (ARRAY,)}
+MAX_IDEMPOTENCY_KEY = 255  # characters; a key is a token the producer makes, such as a UUID
+MAX_CONTENT_TYPE = 255  # characters; a media type and its parameters
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,19 @@ def read_body(body: bytes) -> Body:
     raise MalformedBodyError(f"a JSON {type(document).__name__} is not a record; send objects")
 
 
+class _NotJsonError(ValueError):
+    pass
+
+
+def _no_constants(name: str) -> Any:
+    """Python's json reads NaN and Infinity; JSON (RFC 8259) has neither, and no column can hold them."""
+    raise _NotJsonError(f"{name} is not a JSON value (RFC 8259 has no NaN or Infinity)")
+
+
 def _loads(text: str, line: int | None = None) -> Any:
-    """json.loads, with pathological texts (deep nesting, huge numbers, lone surrogates) refused."""
+    """json.loads, with pathological texts (deep nesting, huge numbers, lone surrogates, NaN) refused."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError:
         raise
     except DECODE_ERRORS as err:
@@ -114,8 +126,22 @@ def check_shape(found: Body, fmt: str, dataset: str) -> None:
 
 
 def check_request(content_type: str | None, size: int, limit: int) -> None:
-    media = (content_type or "").split(";")[0].strip().lower()
-    if media not in JSON_TYPES:
-        raise UnsupportedMediaTypeError(content_type or "", list(JSON_TYPES))
+    """A JSON media type, written as a header can carry it (it becomes the raw object's
+    Content-Type: CR/LF, NULs or non-ASCII there would make S3 refuse the write), and a size."""
+    text = content_type or ""
+    media = text.split(";")[0].strip().lower()
+    if media not in JSON_TYPES or not _printable(text, MAX_CONTENT_TYPE):
+        raise UnsupportedMediaTypeError(text[:MAX_CONTENT_TYPE], list(JSON_TYPES))
     if size > limit:
         raise PayloadTooLargeError(size, limit)
+
+
+def check_idempotency_key(key: str) -> None:
+    """An Idempotency-Key is a short token of printable ASCII: a key holding CR/LF, NULs or other
+    control characters, or a whole document, is refused rather than hashed and echoed back."""
+    if key and not _printable(key, MAX_IDEMPOTENCY_KEY):
+        raise BadIdempotencyKeyError(key, MAX_IDEMPOTENCY_KEY)
+
+
+def _printable(text: str, limit: int) -> bool:
+    return len(text) <= limit and all(" " <= c <= "~" for c in text)

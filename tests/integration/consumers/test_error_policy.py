@@ -122,10 +122,21 @@ def cases(names: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 ("quality", "cornlake.quality.check.run_quality"),
             )
         },
+        "models": {
+            "queue": "cornlake-local-models",
+            "step": "cornlake.modeling.stage.affected",
+            "key": lambda args, kwargs: ",".join(args[1]),
+            "messages": {
+                "terminal": ('{"not": "changed tables"}', ""),
+                "transient": (json.dumps({"tables": ["transient_table"]}), "transient_table"),
+                "unexpected": (json.dumps({"tables": ["unexpected_table"]}), "unexpected_table"),
+            },
+            "fault_keys": {"transient": "transient_table", "unexpected": "unexpected_table"},
+        },
     }
 
 
-@pytest.mark.parametrize("stage", ["ingest_s3_copy", "transform", "catalog", "quality"])
+@pytest.mark.parametrize("stage", ["ingest_s3_copy", "transform", "catalog", "quality", "models"])
 def test_each_consumer_acknowledges_terminal_errors_and_retries_the_rest_into_its_dlq(
     fresh: LocalLake, stage: str
 ) -> None:

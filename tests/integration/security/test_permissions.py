@@ -313,9 +313,45 @@ def test_monitor_reads_records_lists_zones_requeues_and_writes_only_generations(
     denied(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "t"}))
 
 
+def test_models_read_curated_write_only_model_tables_and_results(enforced: Enforced) -> None:
+    c, n = enforced.clients("cornlake-local-models"), enforced.names
+    generation = (
+        "tables/models/vendas_diarias_uf/_gen/mes=2026-11/20261120T000000Z-0a1b2c3d/part-0000.parquet"
+    )
+    allowed(lambda: c["s3"].get_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    allowed(lambda: c["s3"].list_objects_v2(Bucket=n["curated_bucket"], Prefix="tables/models/"))
+    allowed(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=generation, Body=b"x"))
+    allowed(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=generation))
+    allowed(
+        lambda: c["s3"].put_object(Bucket=n["ops_bucket"], Key="runs/run_date=x/model-r.json", Body=b"{}")
+    )
+    allowed(
+        lambda: c["s3"].put_object(
+            Bucket=n["ops_bucket"], Key="quality_results/run_date=x/m.json", Body=b"{}"
+        )
+    )
+    allowed(lambda: c["sqs"].receive_message(QueueUrl=enforced.queue_url("models")))
+    allowed(lambda: c["glue"].create_table(DatabaseName="cornlake_local", TableInput={"Name": "perm_model"}))
+    permitted(
+        lambda: c["glue"].batch_update_partition(
+            DatabaseName="cornlake_local",
+            TableName="perm_model",
+            Entries=[{"PartitionValueList": ["x"], "PartitionInput": {"Values": ["x"]}}],
+        )
+    )
+    denied(lambda: c["s3"].put_object(Bucket=n["curated_bucket"], Key=CURATED_KEY, Body=b"x"))
+    denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
+    denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
+    denied(lambda: c["s3"].get_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
+    denied(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("transform"), MessageBody="{}"))
+    denied(lambda: c["glue"].delete_table(DatabaseName="cornlake_local", Name="perm_model"))
+    catalog = enforced.clients("cornlake-local-catalog-sync")
+    allowed(lambda: catalog["sqs"].send_message(QueueUrl=enforced.queue_url("models"), MessageBody="{}"))
+
+
 @pytest.mark.parametrize(
     "role",
-    ["ingest-api", "ingest-s3-copy", "transform-curated", "catalog-sync", "data-quality"],
+    ["ingest-api", "ingest-s3-copy", "transform-curated", "catalog-sync", "data-quality", "models"],
 )
 def test_every_function_writes_its_lineage_events_and_nothing_else_there(
     enforced: Enforced, role: str

@@ -40,7 +40,7 @@ def test_the_dashboard_shows_the_lake_in_one_screen() -> None:
     dlq_widget = next(w for w in body["widgets"] if "Dead-letter" in w["properties"]["title"])
     shown = {m[3] for m in dlq_widget["properties"]["metrics"]}
     dlqs = {t.properties(q)["QueueName"] for q in t.of_type("AWS::SQS::Queue") if q.endswith("DLQ")}
-    assert shown == dlqs and len(dlqs) == 5
+    assert shown == dlqs and len(dlqs) == 6
 
 
 def test_every_cornlake_metric_the_dashboard_and_alarms_name_is_emitted() -> None:

@@ -11,6 +11,7 @@
     cornlake reprocess --source S --dataset D --from DAY   transform raw objects again
     cornlake held | publish BATCH              audited batches held by their checks, released
     cornlake docs --out DIR [--lang en|pt-BR]  the data catalog as a static site
+    cornlake models list | graph | run [--select NAME+] [--full-refresh]   models over curated data
     cornlake demo                              everything above, on a throwaway local lake
 
 ``--target local`` (default) or ``--target aws --stack NAME [--profile P] [--region R]``.
@@ -28,11 +29,11 @@ from collections.abc import Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cornlake.errors import CornLakeError
-from cornlake_toolkit.cli import datasets, docs, files, lake, maintenance, ops, query, sqltools
+from cornlake_toolkit.cli import datasets, docs, files, lake, maintenance, models, ops, query, sqltools
 from cornlake_toolkit.cli.common import say
 from cornlake_toolkit.target import STACK_ENV, TARGET_ENV, resolve
 
-MODULES = (lake, files, query, sqltools, datasets, ops, maintenance, docs)
+MODULES = (lake, files, query, sqltools, datasets, ops, maintenance, docs, models)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,8 @@
     lake        ``LocalLake``, which composes them
 
 Differences from AWS, on purpose: failed messages come back after 1 s; requests are not
-SigV4-checked; data lives in memory until the lake stops.
+SigV4-checked unless ``LocalLake(check_signatures=True)`` (``signatures``); data lives in
+memory until the lake stops.
 """
 
 from cornlake_toolkit.local.events import sqs_record

@@ -1,10 +1,19 @@
 """The local API: an HTTP server that routes requests to functions as API Gateway REST events.
 
 Each ``Api`` event of the template becomes a route. Requests become API Gateway REST
-(payload v1) proxy events; the function's answer becomes the HTTP response. As on API
-Gateway, a body over 10 MB is refused with 413, an unknown path answers 403 "Missing
-Authentication Token", and a function that raises answers 502. Locally requests are not
-SigV4-checked: the caller identity is ``local-developer``.
+(payload v1) proxy events, with the path parameters URL-decoded as API Gateway decodes them;
+the function's answer becomes the HTTP response. As on AWS, a body over API Gateway's 10 MB
+or an event over Lambda's 6 MB synchronous payload is refused with 413 "Request Too Long"
+(the body is read first, so the client gets the answer, not a reset connection), a
+Content-Length that is not a number answers 400, an unknown path answers 403 "Missing
+Authentication Token", and a function that raises answers 502.
+
+By default requests are not SigV4-checked: the caller identity is ``local-developer``.
+With ``check_signatures=True`` (``LocalLake(check_signatures=True)``) every request to a
+route must carry an ``Authorization: AWS4-HMAC-SHA256 ...`` header signed for
+``execute-api`` with the local lake's fixed credentials (``process.LOCAL_CREDENTIALS``):
+``signatures.check`` recomputes it with botocore's signer; a missing, malformed, stale or
+wrong signature answers 403 with API Gateway's message and never reaches the function.
 """
 
 from __future__ import annotations
@@ -19,11 +28,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 from cornlake_toolkit.local.functions import LocalFunction
 from cornlake_toolkit.local.process import LOCAL_ACCOUNT
+from cornlake_toolkit.local.signatures import LOCAL_CALLER, SignedRequest, check
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+LAMBDA_MAX_PAYLOAD = 6 * 1024 * 1024  # a synchronous invocation's event, as Lambda counts it
+TOO_LONG = {"message": "Request Too Long"}
+DRAIN_BYTES = 64 * 1024 * 1024  # an over-long body is read (and dropped) up to this, so the 413 is seen
 
 
 @dataclass
@@ -52,10 +66,14 @@ class LocalApi:
         functions: dict[str, LocalFunction],
         port: int,
         on_error: Callable[[LocalFunction, Exception], None],
+        *,
+        check_signatures: bool = False,
+        region: str = "us-east-1",
     ) -> None:
         self.routes = routes_of(functions)
         self.port = port
         self.on_error = on_error
+        self.check_signatures, self.region = check_signatures, region
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
@@ -84,24 +102,48 @@ class LocalApi:
 
     def serve(self, request: BaseHTTPRequestHandler, method: str) -> None:
         path, _, query = request.path.partition("?")
-        length = int(request.headers.get("Content-Length") or 0)
+        length = _content_length(request)
+        if length is None:
+            reply(request, 400, {"message": "Content-Length must be a whole number of bytes"})
+            return
         if length > API_GATEWAY_MAX_BODY:
-            reply(request, 413, {"message": "Request Too Long"})  # API Gateway's own 10 MB limit
+            _drain(request, length)
+            reply(request, 413, TOO_LONG)  # API Gateway's own 10 MB limit
             return
         body = request.rfile.read(length) if length else b""
         for route in self.routes:
             match = route.pattern.match(path)
             if match and route.method == method:
-                self._invoke(
-                    request,
-                    route,
-                    rest_event(route, path, query, match.groupdict(), request=request, body=body),
-                )
+                identity = self._caller(request, method, body)
+                if identity is not None:
+                    params = {k: unquote(v) for k, v in match.groupdict().items()}
+                    event = rest_event(route, path, query, params, request=request, body=body)
+                    event["requestContext"]["identity"].update(identity)
+                    self._invoke(request, route, event)
                 return
         status = 403 if not any(r.pattern.match(path) for r in self.routes) else 405
         reply(request, status, {"message": "Missing Authentication Token"})
 
+    def _caller(self, request: BaseHTTPRequestHandler, method: str, body: bytes) -> dict[str, Any] | None:
+        """The verified caller's identity ({} when signatures are not checked), or None once refused."""
+        if not self.check_signatures:
+            return {}
+        signed = SignedRequest(
+            method,
+            f"http://{request.headers.get('Host', '')}{request.path}",
+            lambda name: [str(v) for v in request.headers.get_all(name, [])],
+            body,
+        )
+        verdict = check(signed, region=self.region)
+        if verdict.refusal:
+            reply(request, 403, {"message": verdict.refusal})
+            return None
+        return verdict.identity
+
     def _invoke(self, request: BaseHTTPRequestHandler, route: Route, event: dict[str, Any]) -> None:
+        if len(json.dumps(event, ensure_ascii=False).encode("utf-8", "surrogatepass")) > LAMBDA_MAX_PAYLOAD:
+            reply(request, 413, TOO_LONG)  # Lambda refuses the invocation; API Gateway says this
+            return
         try:
             response = route.function.invoke(event)
         except Exception as err:  # noqa: BLE001 - API Gateway answers 502 when the function fails
@@ -150,7 +192,7 @@ def rest_event(
             "requestTimeEpoch": int(time.time() * 1000),
             "identity": {
                 "sourceIp": request.client_address[0],
-                "userArn": f"arn:aws:iam::{LOCAL_ACCOUNT}:user/local-developer",
+                "userArn": LOCAL_CALLER,
                 "caller": "local-developer",
                 "apiKeyId": None,
                 "userAgent": headers.get("User-Agent", ""),
@@ -159,6 +201,23 @@ def rest_event(
         "body": text if body else None,
         "isBase64Encoded": encoded,
     }
+
+
+def _content_length(request: BaseHTTPRequestHandler) -> int | None:
+    """The declared body length; None when it is not a non-negative number."""
+    text = str(request.headers.get("Content-Length") or "0").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _drain(request: BaseHTTPRequestHandler, length: int) -> None:
+    """Read and drop a refused body, so the client can read the answer (then the connection closes)."""
+    left = min(length, DRAIN_BYTES)
+    while left > 0:
+        chunk = request.rfile.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        left -= len(chunk)
+    request.close_connection = True
 
 
 def reply(

@@ -54,6 +54,7 @@ class LocalLake:
         run_functions: bool = True,
         external_endpoint: str = "",
         service_endpoints: dict[str, str] | None = None,
+        check_signatures: bool = False,  # the API checks SigV4 against the local credentials (local.api)
     ) -> None:
         self.template = Template.load(
             template_path,
@@ -64,6 +65,7 @@ class LocalLake:
         )
         self.root = template_path.resolve().parent
         self.region, self.log_level, self.run_functions = region, log_level, run_functions
+        self.check_signatures = check_signatures
         self.external_endpoint = external_endpoint
         if not external_endpoint:
             check_port(moto_port, "--moto-port")
@@ -115,10 +117,17 @@ class LocalLake:
         functions, env = load_functions(self.template, self.root)
         self.functions.update(functions)
         os.environ.update(env)
+        _install_models_engine()
         if self.run_functions:
             self.events.start()
             self.schedules.start()
-            self._api = LocalApi(self.functions, self.api_port, self.events.record_error)
+            self._api = LocalApi(
+                self.functions,
+                self.api_port,
+                self.events.record_error,
+                check_signatures=self.check_signatures,
+                region=self.region,
+            )
             self._api.start()
         return self
 
@@ -207,6 +216,14 @@ class LocalLake:
             "catalog_queue": self.template.get_att("CatalogQueue", "QueueName"),
             "service_endpoints": self.service_endpoints,
         }
+
+
+def _install_models_engine() -> None:
+    """The model function computes rows with DuckDB over this lake (on AWS, with Athena)."""
+    from cornlake.modeling.stage import use_engine
+    from cornlake_toolkit.sql.arrow import local_engine
+
+    use_engine(local_engine)
 
 
 def provision_external(

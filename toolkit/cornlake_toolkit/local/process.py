@@ -80,3 +80,7 @@ def configure_process(endpoint: str, *, region: str = "us-east-1", log_level: st
     aws.reset_clients()
     settings_for.cache_clear()
     contracts.refresh()
+    # The logger may exist already (a CLI verb imported the library first): give it the level too.
+    from cornlake.observability import logger
+
+    logger.setLevel(log_level)

@@ -711,4 +711,5 @@ def _glue_only(table: dict[str, Any], facts: _Facts, database: str, now: datetim
         runs=tuple(facts.runs.get((source, dataset), [])),
         cataloged=True,
         has_contract=False,
+        model=params.get("cornlake.model", ""),
     )

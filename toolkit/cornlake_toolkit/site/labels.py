@@ -43,6 +43,8 @@ EN: dict[str, str] = {
     "broken_contract": "Contract does not load",
     "no_contract": "No contract",
     "no_contract_text": "This table is in Glue, but its contract is no longer in datasets/.",
+    "model_badge": "Model",
+    "model_badge_text": "Built by a model in models/ from other tables (docs/MODELS.md), not ingested.",
     # freshness
     "fresh_on_time": "On time",
     "fresh_late": "Late",
@@ -234,6 +236,9 @@ PT_BR: dict[str, str] = {
     "broken_contract": "Contrato não carrega",
     "no_contract": "Sem contrato",
     "no_contract_text": "Esta tabela está no Glue, mas seu contrato não está mais em datasets/.",
+    "model_badge": "Modelo",
+    "model_badge_text": "Construída por um modelo em models/ a partir de outras tabelas (docs/MODELS.md), "
+    "não ingerida.",
     "fresh_on_time": "Em dia",
     "fresh_late": "Atrasado",
     "fresh_no_interval": "Sem intervalo esperado",

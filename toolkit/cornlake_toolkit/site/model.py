@@ -211,6 +211,7 @@ class Dataset:
     rows_quarantined_recently: int | None = None  # by transform runs, in the history window
     cataloged: bool = False  # whether Glue has the table
     has_contract: bool = True  # False: a CornLake table in Glue whose contract is gone
+    model: str = ""  # "sql" or "python": the table is a model's output (models/, docs/MODELS.md)
     error: str = ""  # the contract does not load: why
 
     @property
