@@ -116,6 +116,8 @@ def _parse(text: str, pos: int) -> tuple[DataType, int]:
         if text.startswith(scalar, pos) and (end == len(text) or text[end] in ",>"):
             return DataType(scalar), end
     if text.startswith("decimal(", pos):
+        if text.find(")", pos) < 0:
+            raise TypeSyntaxError(f"unclosed '(' in {text!r}: expected decimal(p,s)")
         end = text.index(")", pos) + 1
         match = _DECIMAL_RE.match(text[pos:end])
         if not match:

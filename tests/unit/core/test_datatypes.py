@@ -35,6 +35,7 @@ def test_whitespace_and_case_are_normalised() -> None:
         ("decimal(2,3)", "s <= p"),
         ("struct<a>", "expected name:type"),
         ("array<int", "unclosed"),
+        ("decimal(12", "unclosed .\\(. in .decimal\\(12."),
         ("intx", "unknown type"),
     ],
 )
