@@ -30,6 +30,9 @@ COMPRESSIONS = ("auto", "none", "gzip", "zstd")
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252")
 GRANULARITIES = tuple(PARTITION_FORMATS)
 EVOLUTION = ("discard", "freeze", "evolve")
+MAX_NEW_COLUMNS = (
+    200  # under evolve, the most columns one file may add; a record bringing more is quarantined
+)
 ACROSS_FILES = ("keep_all", "latest_view")  # rows repeating a primary key in later files
 CHECKS = tuple(dqdl.ALIASES)  # the rule names before DQDL, still read (cornlake.dqdl.from_alias)
 SEVERITIES = ("error", "warn")

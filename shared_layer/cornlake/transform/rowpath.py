@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cornlake import keys
-from cornlake.contracts import Column, Contract
+from cornlake.contracts import MAX_NEW_COLUMNS, Column, Contract
 from cornlake.keys import NAME_RE
 from cornlake.transform.read import RawRecord
 from cornlake.transform.values import ConversionError, Converter, build_converter, to_string
@@ -81,7 +81,15 @@ class RowConverter:
         self, record: dict[str, Any], extra: set[str], row: dict[str, Any], problems: list[Problem]
     ) -> None:
         """New fields become string columns (nested values as JSON text): lossless, and any
-        later type can be read from them. Names must be usable as column names."""
+        later type can be read from them. Names must be usable as column names, and one file
+        adds at most MAX_NEW_COLUMNS (a record of thousands of fields would exhaust memory)."""
+        if len(self.evolved_columns | extra) > MAX_NEW_COLUMNS:
+            reason = (
+                f"the record brings {len(extra)} new fields; one file may add at most {MAX_NEW_COLUMNS} "
+                "columns (schema_evolution.new_columns: evolve): add the fields to the contract"
+            )
+            problems.append(Problem("", f"{len(extra)} fields", reason))
+            return
         for name in sorted(extra):
             if not NAME_RE.match(name) or name in self._names:
                 problems.append(

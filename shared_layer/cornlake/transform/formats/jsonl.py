@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from cornlake.contracts import Column, FormatSpec
+from cornlake.contracts import MAX_NEW_COLUMNS, Column, FormatSpec
 from cornlake.datatypes import DUCKDB_TYPES, DataType, duckdb_type
 from cornlake.jsontext import (
     DECODE_ERRORS,
@@ -331,8 +331,8 @@ class JsonLines(InputFormat):
         (the records that brought them are decided by the row path, which adds them too)."""
         known = {c.input_name for c in self.contract.columns} | {c.name for c in self.contract.columns}
         names = sorted(n for n in stage.new_fields(number) if NAME_RE.match(n) and n not in known)
-        if names:
-            stage.evolve(names)
+        if names and len(set(stage.evolved) | set(names)) <= MAX_NEW_COLUMNS:
+            stage.evolve(names)  # more than that: the row path quarantines the records that bring them
 
     def flagged_record(self, item: Flagged) -> RawRecord | None:
         if not item.line.strip():
