@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,19 +16,6 @@ from cornlake_toolkit.sql import LocalSqlEngine
 from helpers import list_keys, openlineage_problems, run_records, sample
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="ERROR") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    return lake
 
 
 def rows(lake: LocalLake, sql: str) -> list[dict[str, Any]]:

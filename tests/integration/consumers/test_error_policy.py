@@ -10,7 +10,6 @@ real event source mappings:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
@@ -24,17 +23,7 @@ from helpers import run_records
 RAW = "source=ref/dataset=lojas/ingest_date=2026-11-20/20261120T120000Z-{}-lojas.json"
 
 
-@pytest.fixture(scope="module")
-def lake() -> Iterator[LocalLake]:
-    with LocalLake(log_level="CRITICAL") as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(lake: LocalLake) -> LocalLake:
-    lake.wait_until_idle(timeout=60)
-    lake.reset()
-    return lake
+LAKE_LOG_LEVEL = "CRITICAL"
 
 
 def s3_event(bucket: str, key: str) -> str:
