@@ -149,3 +149,22 @@ def test_the_reconciler_reports_rows_that_do_not_add_up(fresh: LocalLake) -> Non
         for r in read_jsonl(fresh, names["ops_bucket"], k)
     ]
     assert "12 records read, but the zones hold 0 curated + 0 quarantined" in row["detail"]
+
+
+def test_a_monitor_task_that_fails_leaves_a_failed_run_record_and_raises(
+    fresh: LocalLake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cornlake.monitor
+
+    names = fresh.describe()
+
+    def glue_down(*_args: object, **_kwargs: object) -> None:  # the fault: Glue unreachable mid-task
+        raise ConnectionError("glue.us-east-1.amazonaws.com: connection reset")
+
+    monkeypatch.setitem(cornlake.monitor.TASK_RUNNERS, "reconcile", glue_down)
+    with pytest.raises(ConnectionError):
+        fresh.schedules.fire("Reconcile")
+    [record] = run_records(fresh, names["ops_bucket"], "reconcile")
+    assert record["status"] == "failed"
+    assert record["error"] == "ConnectionError: glue.us-east-1.amazonaws.com: connection reset"
+    assert record["finished_at"] and record["duration_ms"] >= 0

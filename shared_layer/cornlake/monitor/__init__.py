@@ -10,12 +10,13 @@ and the local runtime fires the same schedules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cornlake import aws
 from cornlake.contracts import Contract, ContractRegistry, registry
-from cornlake.errors import TerminalError
+from cornlake.errors import CornLakeError, TerminalError
 from cornlake.monitor import compact, freshness, reconcile
 from cornlake.observability import count, logger
 from cornlake.ops import FRESHNESS, RECONCILIATION, RunRecord, write_rows, write_run_record
@@ -122,6 +123,20 @@ def run_compact(settings: Settings, run: RunRecord, *, session: Any, contracts: 
     run.details = {"partitions": summary}
 
 
+TASK_RUNNERS: dict[str, Callable[..., None]] = {
+    "freshness": run_freshness,
+    "reconcile": run_reconcile,
+    "compact": run_compact,
+}
+
+
+def failure(err: Exception) -> str:
+    """A failed task's error as its run record says it: the code and message, or the exception."""
+    if isinstance(err, CornLakeError):
+        return f"{err.code}: {err.message}"[:2000]
+    return f"{type(err).__name__}: {err}"[:2000]
+
+
 def contract_has_table(glue: Any, database: str, contract: Contract) -> bool:
     try:
         glue.get_table(DatabaseName=database, Name=contract.table_name)
@@ -142,12 +157,12 @@ def handle(
     settings = settings_for(*REQUIRED)
     run = RunRecord(stage=str(task))
     contracts = contracts or registry()
-    if task == "freshness":
-        run_freshness(settings, run, session=session, contracts=contracts)
-    elif task == "compact":
-        run_compact(settings, run, session=session, contracts=contracts)
-    else:
-        run_reconcile(settings, run, session=session, contracts=contracts)
+    try:
+        TASK_RUNNERS[str(task)](settings, run, session=session, contracts=contracts)
+    except Exception as err:
+        # the task's failure is on record (cornlake runs) before Lambda counts the error and retries
+        write_run_record(aws.s3(session), settings.ops_bucket, run.finish("failed", failure(err)))
+        raise
     write_run_record(aws.s3(session), settings.ops_bucket, run.finish())
     logger.info("monitor task done", extra={"task": task, **run.details})
     return {"task": task, "run_id": run.run_id, **run.details}
