@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from botocore.exceptions import ClientError
 
@@ -122,19 +122,32 @@ def upload_curated(
         by_partition.setdefault(f.partition, []).append(f)
     for value, parts in sorted(by_partition.items()):
         partition = {contract.partitioning.name: value}
+        earlier = earlier_parts(s3, contract, bucket, partition, stem=stem)  # one LIST; none the first time
         kept = set()
         for n, f in enumerate(parts):
             key = keys.curated_key(
                 contract.source, contract.dataset, partition, stem, n, staged=contract.audited
             )
-            done.rows_replaced += 0 if contract.audited else rows_of(s3, bucket, key)
+            done.rows_replaced += 0 if contract.audited or key not in earlier else rows_of(s3, bucket, key)
             extra = {"ContentType": PARQUET_CONTENT_TYPE, "Metadata": {"rows": str(f.rows)}}
-            s3.upload_file(str(f.path), bucket, key, ExtraArgs=extra)
+            put_file(s3, f.path, bucket, key, extra)
             done.objects.append(CuratedObject(key, partition, f.rows))
             kept.add(key)
-        removed = remove_stale_parts(s3, contract, bucket, partition, stem=stem, kept=kept)
+        removed = delete_parts(s3, bucket, [k for k in earlier if k not in kept])
         done.rows_replaced += 0 if contract.audited else removed
     return done
+
+
+SINGLE_PUT_BYTES = 64 * 1024 * 1024  # smaller files go in one PUT; bigger ones in parts (s3transfer)
+
+
+def put_file(s3: S3Client, path: Path, bucket: str, key: str, extra: dict[str, Any]) -> None:
+    """Upload a local file: one PUT when it is small (no transfer threads), in parts otherwise."""
+    if path.stat().st_size > SINGLE_PUT_BYTES:
+        s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
+        return
+    with path.open("rb") as body:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, **extra)
 
 
 def rows_of(s3: S3Client, bucket: str, key: str) -> int:
@@ -148,6 +161,33 @@ def rows_of(s3: S3Client, bucket: str, key: str) -> int:
     return int(head.get("Metadata", {}).get("rows", 0))
 
 
+def earlier_parts(
+    s3: S3Client,
+    contract: Contract,
+    bucket: str,
+    partition: dict[str, str],
+    *,
+    stem: str,
+    staged: bool | None = None,
+) -> list[str]:
+    """The keys of the files an earlier run of this batch wrote to the partition. ``staged``
+    (default: whether the dataset is audited) picks the table or its staging area."""
+    staged = contract.audited if staged is None else staged
+    folder = keys.staging_prefix if staged else keys.table_prefix
+    prefix = folder(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
+
+
+def delete_parts(s3: S3Client, bucket: str, stale: list[str]) -> int:
+    """Delete an earlier run's extra parts (a reprocess that writes fewer files must not leave
+    them behind); return the rows they held."""
+    removed = 0
+    for key in stale:
+        removed += rows_of(s3, bucket, key)
+        s3.delete_object(Bucket=bucket, Key=key)
+    return removed
+
+
 def remove_stale_parts(
     s3: S3Client,
     contract: Contract,
@@ -158,25 +198,16 @@ def remove_stale_parts(
     kept: set[str],
     staged: bool | None = None,
 ) -> int:
-    """A reprocess that writes fewer files must not leave an earlier run's extra parts behind;
-    return the rows they held. ``staged`` (default: whether the dataset is audited) picks the
-    table or its staging area."""
-    staged = contract.audited if staged is None else staged
-    folder = keys.staging_prefix if staged else keys.table_prefix
-    prefix = folder(contract.source, contract.dataset) + keys.partition_path(partition) + f"part-{stem}"
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    removed = 0
-    for stale in [o["Key"] for o in listed if o["Key"] not in kept]:
-        removed += rows_of(s3, bucket, stale)
-        s3.delete_object(Bucket=bucket, Key=stale)
-    return removed
+    """Delete the batch's files in the partition other than ``kept``; return the rows they held."""
+    earlier = earlier_parts(s3, contract, bucket, partition, stem=stem, staged=staged)
+    return delete_parts(s3, bucket, [k for k in earlier if k not in kept])
 
 
 def upload_quarantine(s3: S3Client, bucket: str, key: str, path: Path, entries: int) -> str:
     """Upload the quarantine file (or remove an earlier one a reprocess has fixed); return its key or ''."""
     if entries:
         extra = {"ContentType": "application/x-ndjson", "Metadata": {"rows": str(entries)}}
-        s3.upload_file(str(path), bucket, key, ExtraArgs=extra)  # the rows, for reconciliation
+        put_file(s3, path, bucket, key, extra)  # the rows, for reconciliation
         return key
     s3.delete_object(Bucket=bucket, Key=key)
     return ""

@@ -89,6 +89,31 @@ def test_reprocessing_the_same_raw_object_does_not_duplicate_rows(
     assert len(list_keys(stack, names["quarantine_bucket"])) == 1
 
 
+def test_a_first_write_costs_one_list_and_one_put_per_partition_and_a_rerun_counts_what_it_replaced(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    import botocore.client
+
+    stack.client("s3").put_object(
+        Bucket=names["raw_bucket"], Key=RAW_KEY, Body=sample("erp/samples/vendas.csv").read_bytes()
+    )
+    calls: list[tuple[str, str]] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def spy(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append((operation, str(params.get("Key") or params.get("Prefix") or "")))
+        return real(client, operation, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", spy):
+        invoke("lambda_transform_curated", load_event("transform_sqs.json"))
+    on_table = [op for op, key in calls if key.startswith("tables/erp/vendas/")]
+    # two partitions (October and November): one LIST and one PUT each, no HEAD, no transfer threads
+    assert sorted(on_table) == ["ListObjectsV2", "ListObjectsV2", "PutObject", "PutObject"]
+    invoke("lambda_transform_curated", load_event("transform_sqs.json"))
+    # the batch announcements tell the catalog what each run replaced: nothing, then the 38 rows
+    assert sorted(b["rows_replaced"] for b in drain(stack, "cornlake-local-catalog")) == [0, 38]
+
+
 def test_json_lines_through_a_real_notification(stack: LocalLake, names: dict[str, Any]) -> None:
     key = "source=app/dataset=events/ingest_date=2026-11-26/20261126T100000Z-aaaaaaaaaaaa-api.jsonl"
     stack.client("s3").put_object(
