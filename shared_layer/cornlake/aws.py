@@ -10,6 +10,8 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mypy_boto3_glue import GlueClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
@@ -56,3 +58,24 @@ def sqs(session: boto3.session.Session | None = None) -> SQSClient:
 def reset_clients() -> None:
     """Forget cached clients (the local runtime calls this when the endpoint changes)."""
     _client.cache_clear()
+
+
+STREAM_ATTEMPTS = 3  # a GET whose body breaks off mid-stream is started again this many times
+
+
+def get_file(s3: S3Client, bucket: str, key: str, path: Path) -> None:
+    """Stream one object to a local file with a single GET (no transfer threads, memory bounded).
+    botocore retries the request; a body that breaks off while streaming is fetched again."""
+    import shutil
+
+    from botocore.exceptions import HTTPClientError, IncompleteReadError
+
+    for attempt in range(1, STREAM_ATTEMPTS + 1):
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+            with path.open("wb") as out:
+                shutil.copyfileobj(body, out, 1024 * 1024)
+            return
+        except (HTTPClientError, IncompleteReadError, ConnectionError):  # reset, timeout, cut short
+            if attempt == STREAM_ATTEMPTS:
+                raise

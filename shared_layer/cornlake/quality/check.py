@@ -62,7 +62,7 @@ def download(s3: S3Client, bucket: str, keys_: list[str], folder: Path) -> list[
     paths = []
     for n, key in enumerate(keys_):
         path = folder / f"{n:05d}.parquet"
-        s3.download_file(bucket, key, str(path))
+        aws.get_file(s3, bucket, key, path)
         paths.append(path)
     return paths
 
@@ -98,7 +98,7 @@ def reference_files(s3: S3Client, bucket: str, contract: Contract, max_bytes: in
             stale.unlink()
     for name, key in wanted.items():
         if not (folder / name).exists():
-            s3.download_file(bucket, key, str(folder / f"{name}.part"))
+            aws.get_file(s3, bucket, key, folder / f"{name}.part")
             (folder / f"{name}.part").rename(folder / name)
     return [folder / name for name in sorted(wanted)]
 
