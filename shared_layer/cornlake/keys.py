@@ -197,6 +197,12 @@ def generations_prefix(source: str, dataset: str) -> str:
     return f"{table_prefix(source, dataset)}{GENERATIONS}/"
 
 
+def unload_prefix(source: str, dataset: str, generation: str) -> str:
+    """Where Athena's UNLOAD leaves one model run's rows (``_`` folders are skipped by readers)."""
+    generation_time(generation)
+    return f"{table_prefix(source, dataset)}_unload/{generation}/"
+
+
 def generation_prefix(source: str, dataset: str, partition: dict[str, str], generation: str) -> str:
     """Where one compaction of one partition writes its files."""
     generation_time(generation)

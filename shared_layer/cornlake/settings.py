@@ -32,6 +32,7 @@ class Settings:
     ops_glue_database: str = ""
     raw_glue_database: str = ""  # the raw zone's tables, as the data arrived
     athena_workgroup: str = ""  # where the catalog saves each dataset's example queries
+    models_workgroup: str = ""  # where the models function runs its Athena queries
     lake_formation_tags: str = ""  # "true": PII columns are tagged for Lake Formation
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     transform_queue_url: str = ""
@@ -65,6 +66,7 @@ class Settings:
         "ops_glue_database": "OPS_GLUE_DATABASE",
         "raw_glue_database": "RAW_GLUE_DATABASE",
         "athena_workgroup": "ATHENA_WORKGROUP",
+        "models_workgroup": "MODELS_WORKGROUP",
         "lake_formation_tags": "LAKE_FORMATION_TAGS",
         "max_body_bytes": "MAX_BODY_BYTES",
         "transform_queue_url": "TRANSFORM_QUEUE_URL",

@@ -60,6 +60,18 @@ def test_new_data_runs_the_models_that_read_it_through_the_queue(fresh: LocalLak
     built = [r for r in runs if r["stage"] == "model" and r["status"] == "succeeded"]
     assert {r["dataset"] for r in built} >= {"vendas_diarias_uf", "anomalias_vendas", "receita_por_municipio"}
     assert all(r["parent_run_id"] in triggers for r in built)
+    # AND they ran as Athena UNLOADs in the models workgroup (the emulated Athena ran them on
+    # DuckDB), whose Parquet the function fetched and deleted
+    athena = fresh.client("athena")
+    workgroup = f"{names['stack_name']}-models"
+    ids = athena.list_query_executions(WorkGroup=workgroup)["QueryExecutionIds"]
+    queries = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
+    assert queries and all(q["Status"]["State"] == "SUCCEEDED" for q in queries)
+    assert any(
+        q["Query"].startswith("UNLOAD (SELECT") and "vendas_diarias_uf/_unload/" in q["Query"]
+        for q in queries
+    )
+    assert not [k for k in list_keys(fresh, names["curated_bucket"], "tables/models/") if "/_unload/" in k]
     # AND each model run is an OpenLineage job: its input tables in, its own table out
     events = [
         json.loads(fresh.client("s3").get_object(Bucket=names["ops_bucket"], Key=k)["Body"].read())

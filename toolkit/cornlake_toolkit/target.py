@@ -34,6 +34,7 @@ OUTPUTS = {
     "GlueDatabaseName": "glue_database",
     "OpsGlueDatabaseName": "ops_glue_database",
     "AthenaWorkgroupName": "workgroup",
+    "ModelsWorkgroupName": "models_workgroup",
     "TransformQueueUrl": "transform_queue",
     "CatalogQueueUrl": "catalog_queue",
 }
@@ -72,6 +73,7 @@ class Target:
     workgroup: str
     transform_queue: str = ""  # queue name locally, queue URL on AWS
     catalog_queue: str = ""  # where `cornlake publish` hands a released batch to the catalog
+    models_workgroup: str = ""  # where `cornlake models run --target aws` runs each model's SELECT
     endpoint: str = ""
     profile: str = ""
     service_endpoints: dict[str, str] = field(default_factory=dict)

@@ -12,8 +12,6 @@ were pointed at until the swap is kept for queries still reading it; older ones 
 
 from __future__ import annotations
 
-import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,106 +21,17 @@ from cornlake.catalog.tables import current_table, ensure_database, table_input,
 from cornlake.contracts import LINEAGE_COLUMN, Column, Contract, FormatSpec
 from cornlake.datatypes import parse_type
 from cornlake.errors import TransientError
+from cornlake.modeling.rows import Rows, split_files
 from cornlake.modeling.spec import MODELS_SOURCE, Model
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    from pathlib import Path
+
     from mypy_boto3_glue import GlueClient
     from mypy_boto3_s3 import S3Client
 
 HASH_PARAMETER = "cornlake.content_hash"
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Hive's name for a null partition value
 GRACE = timedelta(minutes=60)  # generations younger than this may be another run's, not swapped in yet
-
-
-def glue_type(arrow_type: pa.DataType) -> str:
-    """The Glue type a column of this Arrow type is registered with."""
-    import pyarrow as pa
-
-    t = pa.types
-    simple = [
-        (t.is_boolean, "boolean"),
-        (t.is_int8, "tinyint"),
-        (t.is_int16, "smallint"),
-        (t.is_int32, "int"),
-        (t.is_int64, "bigint"),
-        (t.is_floating, "double"),
-        (t.is_date, "date"),
-        (t.is_timestamp, "timestamp"),
-    ]
-    for test, name in simple:
-        if test(arrow_type):
-            return name
-    if t.is_decimal(arrow_type):
-        return f"decimal({arrow_type.precision},{arrow_type.scale})"
-    if t.is_list(arrow_type) or t.is_large_list(arrow_type):
-        return f"array<{glue_type(arrow_type.value_type)}>"
-    if t.is_struct(arrow_type):
-        return "struct<" + ",".join(f"{f.name}:{glue_type(f.type)}" for f in arrow_type) + ">"
-    return "string"
-
-
-def normalize(table: pa.Table) -> pa.Table:
-    """Types every reader of the lake takes: unsigned and huge integers, zoned timestamps, text."""
-    import pyarrow as pa
-
-    fields = []
-    for f in table.schema:
-        kind = f.type
-        if pa.types.is_unsigned_integer(kind):
-            kind = pa.int64()
-        elif pa.types.is_timestamp(kind):
-            kind = pa.timestamp("us")
-        elif pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-            kind = pa.string()
-        elif pa.types.is_decimal(kind) and kind.precision > 38:
-            kind = pa.decimal128(38, min(kind.scale, 38))
-        fields.append(pa.field(f.name, kind))
-    return table.cast(pa.schema(fields))
-
-
-def as_typed(table: pa.Table, expected: dict[str, str]) -> pa.Table:
-    """Integers DuckDB widened to its 128-bit HUGEINT (a ``sum`` of integers, which arrives as
-    decimal(38,0)) back to the bigint Athena answers with."""
-    import pyarrow as pa
-
-    fields = []
-    for f in table.schema:
-        widened = pa.types.is_decimal(f.type) and f.type.scale == 0
-        integral = expected.get(f.name) in ("tinyint", "smallint", "int", "bigint")
-        fields.append(pa.field(f.name, pa.int64() if widened and integral else f.type))
-    return table.cast(pa.schema(fields))
-
-
-def split(table: pa.Table, column: str) -> dict[str, pa.Table]:
-    """The table per value of ``column`` (the partition column left out of the files), or {'': all}."""
-    import pyarrow.compute as pc
-
-    if not column:
-        return {"": table}
-    rest = table.drop_columns([column])
-    values = table.column(column)
-    parts = {}
-    for value in sorted({v for v in values.to_pylist()}, key=lambda v: (v is None, str(v))):
-        mask = pc.is_null(values) if value is None else pc.equal(values, value)
-        parts[NULL_PARTITION if value is None else str(value)] = rest.filter(mask)
-    return parts
-
-
-def content_hash(table: pa.Table) -> str:
-    """The same rows hash the same, in any order."""
-    digest = hashlib.sha256(",".join(f"{f.name}:{f.type}" for f in table.schema).encode())
-    for row in sorted(repr(tuple(r.values())) for r in table.to_pylist()):
-        digest.update(row.encode())
-    return digest.hexdigest()[:32]
-
-
-def parquet_bytes(table: pa.Table) -> bytes:
-    import pyarrow.parquet as pq
-
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue()
 
 
 def value_prefix(model: Model, value: str) -> str:
@@ -201,14 +110,14 @@ def current_partitions(glue: GlueClient, database: str, name: str) -> dict[str, 
         return {}
 
 
-def upload(s3: S3Client, bucket: str, model: Model, parts: dict[str, pa.Table], generation: str) -> list[str]:
+def upload(s3: S3Client, bucket: str, model: Model, parts: dict[str, Path], generation: str) -> list[str]:
     """Each part as one Parquet object in its generation folder (invisible until swapped in)."""
+    from cornlake.transform.write import put_file
+
     written = []
-    for value, part in parts.items():
+    for value, path in parts.items():
         key = f"{generation_prefix(model, value, generation)}part-0000.parquet"
-        s3.put_object(
-            Bucket=bucket, Key=key, Body=parquet_bytes(part), ContentType="application/vnd.apache.parquet"
-        )
+        put_file(s3, path, bucket, key, {"ContentType": "application/vnd.apache.parquet"})
         written.append(key)
     return written
 
@@ -314,15 +223,17 @@ def publish(
     database: str,
     bucket: str,
     model: Model,
-    table: pa.Table,
+    rows: Rows,
+    scratch: Path,
     parameters: dict[str, str],
     incremental: bool,
     grace: timedelta = GRACE,
 ) -> Swap:
     """Write the model's rows and swap them in: only changed partitions when ``incremental``."""
-    columns = [(f.name, glue_type(f.type)) for f in table.schema]
-    parts = split(table, model.partitioned_by)
-    hashes = {v: content_hash(p) for v, p in parts.items()}
+    columns = rows.columns
+    split = split_files(rows, model.partitioned_by, scratch)
+    parts = {v: path for v, (path, _) in split.items()}
+    hashes = {v: digest for v, (_, digest) in split.items()}
     ensure_database(glue, database, "CornLake curated datasets (one table per dataset contract)")
     existing = _existing(glue, database, model)
     rebuild = [v for v in parts if not incremental or existing.get(v, {}).get("hash") != hashes[v]]

@@ -23,14 +23,14 @@ from cornlake import lineage
 from cornlake.catalog.tables import current_table, ensure_database, upsert_table
 from cornlake.errors import CornLakeError
 from cornlake.modeling import output, sqlcheck
+from cornlake.modeling import rows as rows_module
+from cornlake.modeling.rows import Rows, open_rows, write
 from cornlake.modeling.spec import MODELS_SOURCE, Model, ModelError
 from cornlake.observability import count, logger
 from cornlake.ops import QUALITY_RESULTS, RunRecord, write_rows, write_run_record
 from cornlake.settings import Settings
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from cornlake.modeling.project import Project
 
 STAGE = "model"
@@ -38,11 +38,11 @@ SKIPPED = "skipped"  # an input has no table yet (its first batch is on its way)
 
 
 class Engine(Protocol):
-    """Computes rows: a SQL model's SELECT, or a whole input table (for Python models)."""
+    """Computes rows as Parquet files: a SQL model's SELECT, or a whole input table (Python models)."""
 
-    def select(self, model: Model) -> pa.Table: ...
+    def select_to(self, model: Model, folder: Path) -> list[Path]: ...
 
-    def read(self, table: str) -> pa.Table: ...
+    def read(self, table: str, folder: Path) -> list[Path]: ...
 
 
 @dataclass
@@ -68,51 +68,67 @@ def load_python(model: Model) -> Callable[..., Any]:
     return module.model  # type: ignore[no-any-return]
 
 
-def _conform(model: Model, table: Any) -> pa.Table:
-    """A Python model's table, checked against its sidecar's columns and types, in their order."""
-    import pyarrow as pa
-
-    if not isinstance(table, pa.Table):
-        raise ModelError(model.path, f"model() returned {type(table).__name__}, not a pyarrow Table")
-    declared = [n for n, _ in model.output]
-    if sorted(table.column_names) != sorted(declared):
-        raise ModelError(
-            model.path, f"model() returned columns {table.column_names}, the sidecar declares {declared}"
-        )
-    table = table.select(declared)
-    for (name, wanted), f in zip(model.output, table.schema, strict=True):
-        got = output.glue_type(f.type)
-        if got != wanted:
-            raise ModelError(
-                model.path, f"model() returned column {name} as {got}, the sidecar says {wanted}"
-            )
-    return table
+Describe = Callable[[str], list[tuple[str, str]]]  # an input table's columns (for one with no rows)
 
 
-def compute(model: Model, engine: Engine) -> tuple[pa.Table, dict[str, str]]:
+def compute(
+    model: Model, engine: Engine, folder: Path, describe: Describe = lambda _: []
+) -> tuple[Rows, dict[str, str]]:
     """The model's rows, and a Python model's metadata (training window, parameters, metrics)."""
     if model.kind == "sql":
-        return output.as_typed(output.normalize(engine.select(model)), dict(model.output)), {}
-    inputs = {name: engine.read(name) for name in model.depends_on}
-    answer = load_python(model)(**inputs)
-    table, metadata = answer if isinstance(answer, tuple) else (answer, {})
-    return output.normalize(_conform(model, table)), {str(k): str(v) for k, v in dict(metadata).items()}
+        return open_rows(engine.select_to(model, folder / "computed"), model.output, folder), {}
+    path, metadata = run_python(model, engine, folder, describe)
+    return open_rows([path], model.output, folder), metadata
 
 
-def audit(model: Model, table: pa.Table, run_id: str) -> list[dict[str, Any]]:
+def run_python(model: Model, engine: Engine, folder: Path, describe: Describe) -> tuple[Path, dict[str, str]]:
+    """Call a Python model with its inputs as DuckDB relations; its rows as one Parquet file, in
+    the sidecar's column order and types."""
+    con = rows_module.connect(folder)
+    try:
+        inputs = {
+            name: rows_module.relation_of(con, engine.read(name, folder / "inputs" / name), describe(name))
+            for name in model.depends_on
+        }
+        answer = load_python(model)(**inputs)
+        table, metadata = answer if isinstance(answer, tuple) else (answer, {})
+        relation = rows_module.answer_relation(con, table)
+        if relation is None:
+            raise ModelError(
+                model.path,
+                f"model() returned {type(table).__name__}, not a DuckDB relation, a dict of columns "
+                "or a pyarrow Table",
+            )
+        select, problems = rows_module.conform(relation, list(model.output))
+        if problems:
+            raise ModelError(model.path, problems[0])
+        path = folder / "python.parquet"
+        relation.project(select).write_parquet(str(path))
+        return path, {str(k): str(v) for k, v in dict(metadata).items()}
+    finally:
+        con.close()
+
+
+def glue_columns(lake: Lake) -> Describe:
+    def describe(name: str) -> list[tuple[str, str]]:
+        table = current_table(lake.glue, lake.database, name) or {}
+        listed = table.get("StorageDescriptor", {}).get("Columns", []) + table.get("PartitionKeys", [])
+        return [(c["Name"], c["Type"]) for c in listed]
+
+    return describe
+
+
+def audit(model: Model, rows: Rows, run_id: str, folder: Path) -> list[dict[str, Any]]:
     """The model's quality rules measured on its new rows, as quality_results rows."""
-    import pyarrow.parquet as pq
-
     from cornlake.quality.engine import Inputs, evaluate
 
     if not model.quality:
         return []
-    contract = output.as_contract(model, [(f.name, output.glue_type(f.type)) for f in table.schema])
+    contract = output.as_contract(model, rows.columns)
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    with tempfile.TemporaryDirectory(prefix="cornlake-model-") as tmp:
-        path = Path(tmp) / "rows.parquet"
-        pq.write_table(table, path)
-        measures = evaluate(contract, Inputs([path], {}, {}), Path(tmp))
+    path = folder / "audit.parquet"
+    write(rows, path)
+    measures = evaluate(contract, Inputs([path], {}, {}), folder)
     return [
         {
             "run_id": run_id,
@@ -207,27 +223,19 @@ def run_model(model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = 
         run.output_keys = [f"{lake.database}.{model.name}"]
         run.finish("succeeded")
         return
-    table, metadata = compute(model, lake.engine)
-    run.rows_out = table.num_rows
-    results = audit(model, table, run.run_id)
-    write_rows(lake.s3, lake.ops_bucket, QUALITY_RESULTS, results, stage=STAGE, run_id=run.run_id)
-    failed = [r["rule_id"] for r in results if not r["passed"] and r["severity"] == "error"]
-    run.details |= {"metadata": metadata, "quality_failed": failed, "rules_checked": len(results)}
-    if failed:
-        run.finish("held", f"quality rules failed, the previous output stays: {'; '.join(failed)}")
+    scanned = getattr(lake.engine, "scanned_bytes", 0)  # Athena bills per byte scanned
+    with tempfile.TemporaryDirectory(prefix="cornlake-model-") as tmp:
+        rows, metadata = compute(model, lake.engine, Path(tmp), glue_columns(lake))
+        try:
+            built = (rows, metadata)
+            swap = _audit_and_publish(model, run, lake, built, tmp=Path(tmp), full_refresh=full_refresh)
+        finally:
+            rows.close()
+    if swap is None:
         return
-    parameters = {f"cornlake.model.{k}": v[:255] for k, v in metadata.items()} | {
-        "cornlake.last_update": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cornlake.row_count": str(table.num_rows),
-        "cornlake.last_run_id": run.run_id,
-    }
-    incremental = model.materialization == "incremental" and not full_refresh
-    swap = output.publish(
-        lake.glue, lake.s3, database=lake.database, bucket=lake.bucket, model=model,
-        table=table, parameters=parameters, incremental=incremental, grace=lake.grace,
-    )  # fmt: skip
     run.output_keys = swap.written
     run.details |= {
+        "scanned_bytes": getattr(lake.engine, "scanned_bytes", 0) - scanned,
         "table": f"{lake.database}.{model.name}",
         "partitions_rebuilt": swap.rebuilt,
         "partitions_kept": swap.kept,
@@ -235,6 +243,37 @@ def run_model(model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = 
         "objects_deleted": swap.deleted_objects,
     }
     run.finish("succeeded")
+
+
+def _audit_and_publish(
+    model: Model,
+    run: RunRecord,
+    lake: Lake,
+    built: tuple[Rows, dict[str, str]],
+    *,
+    tmp: Path,
+    full_refresh: bool,
+) -> output.Swap | None:
+    """Check the new rows (write-audit-publish), then write and swap them; None when held back."""
+    rows, metadata = built
+    run.rows_out = rows.count
+    results = audit(model, rows, run.run_id, tmp)
+    write_rows(lake.s3, lake.ops_bucket, QUALITY_RESULTS, results, stage=STAGE, run_id=run.run_id)
+    failed = [r["rule_id"] for r in results if not r["passed"] and r["severity"] == "error"]
+    run.details |= {"metadata": metadata, "quality_failed": failed, "rules_checked": len(results)}
+    if failed:
+        run.finish("held", f"quality rules failed, the previous output stays: {'; '.join(failed)}")
+        return None
+    parameters = {f"cornlake.model.{k}": v[:255] for k, v in metadata.items()} | {
+        "cornlake.last_update": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cornlake.row_count": str(rows.count),
+        "cornlake.last_run_id": run.run_id,
+    }
+    incremental = model.materialization == "incremental" and not full_refresh
+    return output.publish(
+        lake.glue, lake.s3, database=lake.database, bucket=lake.bucket, model=model,
+        rows=rows, scratch=tmp / "parts", parameters=parameters, incremental=incremental, grace=lake.grace,
+    )  # fmt: skip
 
 
 def run_models(

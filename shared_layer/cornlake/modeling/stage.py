@@ -9,20 +9,19 @@ rebuilt only where their rows changed. A message whose batch a build here alread
 queued while the build ran) builds nothing again. A scheduled invocation (no SQS records)
 runs every model.
 
-The engine that computes rows is installed by the runtime: the local runtime installs DuckDB
-over the local lake (cornlake_toolkit); on AWS the Athena engine is still to be written, and
-until then the stage refuses with a ConfigError that says so (docs/MODELS.md).
+Rows are computed by Athena in the stack's models workgroup (cornlake.modeling.athena), on
+AWS and in the local lake alike: the local lake's emulated Athena runs the same ``UNLOAD`` on
+DuckDB.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from cornlake import aws, lineage
 from cornlake.consumer import SqsStage, consume
-from cornlake.errors import ConfigError, TransientError
+from cornlake.errors import TransientError
 from cornlake.messages import TablesChanged, parse_tables_changed
 from cornlake.modeling.project import Project, load_project
 from cornlake.modeling.runner import Engine, Lake, run_models
@@ -31,29 +30,28 @@ from cornlake.ops import RunRecord, write_run_record
 from cornlake.settings import Settings, settings_for
 
 NAME = "models"
-REQUIRED = ("glue_database", "curated_bucket")
+REQUIRED = ("glue_database", "curated_bucket", "models_workgroup")
 SKEW = timedelta(seconds=5)  # clocks of the catalog's and this function's hosts may differ this much
 _BUILT: dict[str, datetime] = {}  # model -> when its last successful build here started
 
-EngineFactory = Callable[[Settings], Engine]
-_ENGINES: list[EngineFactory] = []
 
-
-def use_engine(factory: EngineFactory | None) -> None:
-    """Install the engine models are computed with (the local runtime installs DuckDB's)."""
-    _ENGINES.clear()
-    if factory is not None:
-        _ENGINES.append(factory)
+MARGIN_S = 90  # of the invocation's time, kept to write run records and answer SQS after a stopped query
+_TIME_LEFT: list[float] = []  # seconds, from this invocation's Lambda context
 
 
 def engine_for(settings: Settings) -> Engine:
-    if not _ENGINES:
-        raise ConfigError(
-            "no engine to compute models with in this function",
-            hint="locally the local runtime installs DuckDB's; on AWS the Athena engine is not built yet "
-            "(docs/MODELS.md, 'What is left')",
-        )
-    return _ENGINES[0](settings)
+    from cornlake.modeling.athena import athena_engine
+
+    left = _TIME_LEFT[0] if _TIME_LEFT else 600.0
+    return athena_engine(settings, timeout_seconds=max(left - MARGIN_S, 10.0))
+
+
+def note_time_left(context: Any) -> None:
+    """Athena's queries must end before the function does: remember how long this invocation has."""
+    _TIME_LEFT[:] = []
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        _TIME_LEFT.append(remaining() / 1000)
 
 
 class ModelsFailedError(TransientError):
@@ -138,6 +136,7 @@ MODELS = SqsStage(name=NAME, required=REQUIRED, parse=parse_tables_changed, star
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The model function: SQS batches from the catalog, or a schedule (every model)."""
+    note_time_left(context)
     if "Records" in event:
         return consume(event, context, MODELS)
     settings = settings_for("ops_bucket", *REQUIRED)

@@ -123,7 +123,7 @@ def run_compact(settings: Settings, run: RunRecord, *, session: Any, contracts: 
     run.details = {"partitions": summary}
 
 
-TASK_RUNNERS: dict[str, Callable[..., None]] = {
+TASK_RUNNERS: dict[str, Callable[..., object]] = {
     "freshness": run_freshness,
     "reconcile": run_reconcile,
     "compact": run_compact,

@@ -1,10 +1,10 @@
 """Least privilege, proven by behaviour: each role from template.yaml is created in moto with
 IAM enforcement on, assumed, and made to do its job and then everything else.
 
-moto enforces identity policies with resources for S3, SQS, IAM and STS; for Glue it checks
-only the action, against the resource "*". So the Glue statements are loaded with "*" as
-their resource, and the Glue assertions here are about which actions a role has; the Glue
-resources themselves are checked by reading the template (test_glue_grants_name_*). KMS
+moto enforces identity policies with resources for S3, SQS, IAM and STS; for Glue and Athena it
+checks only the action, against the resource "*". So the Glue and Athena statements are loaded
+with "*" as their resource, and the assertions here are about which actions a role has; their
+resources are checked by reading the template (test_glue_grants_name_*, test_athena_grants_*). KMS
 and bucket policies are not evaluated by moto: the key policy and the raw bucket's write
 guard are checked by reading the template (test_template_guards_*).
 """
@@ -125,7 +125,7 @@ def _glue_actions_only(document: dict[str, Any]) -> dict[str, Any]:
     statements = []
     for statement in document["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        glue_only = all(a.startswith("glue:") for a in actions)
+        glue_only = all(a.startswith(("glue:", "athena:")) for a in actions)
         statements.append({**statement, "Resource": "*"} if glue_only else statement)
     return {**document, "Statement": statements}
 
@@ -343,6 +343,13 @@ def test_models_read_curated_write_only_model_tables_and_results(enforced: Enfor
     denied(lambda: c["s3"].delete_object(Bucket=n["curated_bucket"], Key=CURATED_KEY))
     denied(lambda: c["s3"].get_object(Bucket=n["raw_bucket"], Key=RAW_KEY))
     denied(lambda: c["s3"].get_object(Bucket=n["quarantine_bucket"], Key=QUARANTINE_KEY))
+    # each model's SELECT runs as an UNLOAD in the models workgroup, not the analysts'
+    start = c["athena"].start_query_execution
+    allowed(lambda: start(QueryString="SELECT 1", WorkGroup=n["models_workgroup"]))
+    denied(lambda: c["athena"].create_work_group(Name="mine"))
+    results = n["curated_bucket"].replace("-curated-", "-athena-")
+    allowed(lambda: c["s3"].put_object(Bucket=results, Key="models/q.csv.metadata", Body=b"x"))
+    denied(lambda: c["s3"].put_object(Bucket=results, Key="results/q.csv", Body=b"x"))
     denied(lambda: c["sqs"].send_message(QueueUrl=enforced.queue_url("transform"), MessageBody="{}"))
     denied(lambda: c["glue"].delete_table(DatabaseName="cornlake_local", Name="perm_model"))
     catalog = enforced.clients("cornlake-local-catalog-sync")
@@ -484,6 +491,26 @@ def test_every_queue_function_and_the_api_have_alarms() -> None:
         assert ("Errors", name) in watched and ("Throttles", name) in watched, name
     assert ("5XXError", "cornlake-prod-ingest") in watched
     assert all(a["AlarmActions"] for a in alarms)
+
+
+def test_athena_grants_name_one_workgroup_each() -> None:
+    template = Template.load(
+        ROOT / "template.yaml", stack_name="cornlake-prod", parameters={"EnableVpc": "false"}
+    )
+    expected = {"AnalystRole": "cornlake-prod-analysts", "ModelsRole": "cornlake-prod-models"}
+    for role, workgroup in expected.items():
+        granted = [
+            statement["Resource"]
+            for policy in template.properties(role)["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+            if any(
+                a.startswith("athena:")
+                for a in (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+            )
+        ]
+        assert granted and all(r.endswith(f":workgroup/{workgroup}") for r in granted), (role, granted)
 
 
 def test_glue_grants_name_the_stacks_databases_only() -> None:

@@ -72,7 +72,7 @@ def test_a_function_ships_only_what_the_layer_does_not() -> None:
         "lambda_data_quality": {"duckdb"},
         "lambda_ingest_api": set(),
         "lambda_ingest_s3_copy": set(),
-        "lambda_models": set(),
+        "lambda_models": {"duckdb", "numpy"},
         "lambda_monitor": {"duckdb"},
         "lambda_transform_curated": {"duckdb", "zstandard"},
     }

@@ -43,7 +43,7 @@ def imported_by(folder: str) -> set[str]:
         ("lambda_transform_curated", {"duckdb"}),
         ("lambda_data_quality", {"duckdb"}),
         ("lambda_monitor", {"duckdb"}),  # compaction merges files with DuckDB
-        ("lambda_models", set()),  # no engine in the zip function (docs/MODELS.md, "Sizes")
+        ("lambda_models", {"duckdb"}),  # Athena computes; DuckDB checks and swaps (docs/MODELS.md, "Sizes")
     ],
 )
 def test_functions_import_only_what_they_ship(folder: str, engines: set[str]) -> None:

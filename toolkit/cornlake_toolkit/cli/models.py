@@ -101,19 +101,32 @@ def cmd_graph(args: argparse.Namespace, target: Any) -> int:
 
 
 def run_on(target: Target, *, select: str = "", full_refresh: bool = False) -> list[RunRecord]:
-    """Build the selected models on the local lake (DuckDB over its Parquet)."""
-    if not target.is_local:
-        raise UsageError(
-            "models run on AWS through the model function (its Athena engine), not from the CLI yet",
-            hint="run them locally with --target local; docs/MODELS.md says what is left",
-        )
-    from cornlake_toolkit.sql.arrow import LocalArrowEngine
-
+    """Build the selected models: on the local lake with DuckDB over its Parquet, on AWS with
+    Athena in the stack's models workgroup (the model function's engine), as the caller."""
     project = load_project()
     glue, s3 = target.client("glue"), target.client("s3")
-    with LocalArrowEngine(glue, s3, target.glue_database) as engine:
+    engine: Any
+    if target.is_local:
+        from cornlake_toolkit.sql.arrow import LocalArrowEngine
+
+        engine = LocalArrowEngine(glue, s3, target.glue_database)
+    else:
+        from cornlake.modeling.athena import AthenaEngine
+
+        if not target.models_workgroup:
+            raise UsageError(
+                f"stack {target.stack_name} has no ModelsWorkgroupName output",
+                hint="deploy this version of template.yaml (sam deploy), then run again",
+            )
+        engine = AthenaEngine(
+            target.client("athena"), s3, workgroup=target.models_workgroup,
+            database=target.glue_database, bucket=target.curated_bucket,
+        )  # fmt: skip
+    try:
         lake = Lake(glue, s3, target.glue_database, target.curated_bucket, target.ops_bucket, engine)
         return run_models(project, lake, select=select, full_refresh=full_refresh)
+    finally:
+        getattr(engine, "close", lambda: None)()
 
 
 def cmd_run(args: argparse.Namespace, target: Any) -> int:

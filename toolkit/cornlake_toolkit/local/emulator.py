@@ -12,6 +12,8 @@
 * Conditional copies: S3 refuses ``CopyObject`` with ``If-None-Match: *`` when the
   destination exists (412); moto copies anyway.
 * Athena's ``BatchGetNamedQuery``, which moto lacks (the catalog lists its named queries with it).
+* Athena's ``UNLOAD`` runs (the models' engine, cornlake.modeling.athena): moto records every
+  statement as succeeded and runs none; here an UNLOAD's SELECT runs on DuckDB over the lake.
 * Optimistic Glue updates: Glue refuses ``UpdateTable`` with a ``VersionId`` that is no longer
   the table's (ConcurrentModificationException), and ``SkipArchive`` updates the table
   without keeping the old definition as a version; moto ignores both, so lost updates could
@@ -21,7 +23,9 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
+import time
 from typing import Any
 
 _completing = threading.local()
@@ -39,6 +43,7 @@ def adjust_moto() -> None:
     _conditional_copies()
     _optimistic_glue_updates()
     _batch_get_named_query()
+    _athena_runs_unload()
 
 
 def _one_event_per_multipart_upload() -> None:
@@ -149,3 +154,75 @@ def _batch_get_named_query() -> None:
         return json.dumps({"NamedQueries": found, "UnprocessedNamedQueryIds": []})
 
     AthenaResponse.batch_get_named_query = batch_get_named_query  # type: ignore[attr-defined]
+
+
+_UNLOAD_RE = re.compile(
+    r"^\s*UNLOAD\s*\((?P<select>.*)\)\s*TO\s*'(?P<target>s3://[^']+)'\s*WITH\s*\((?P<options>[^)]*)\)\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _athena_runs_unload() -> None:
+    """Athena's ``UNLOAD (SELECT ...) TO 's3://...' WITH (format = 'PARQUET')`` runs: the SELECT
+    on DuckDB over the lake (the same translation ``cornlake query`` uses), its rows written as
+    Parquet under the target, the execution RUNNING until then and FAILED with Athena's kind of
+    reason when the SQL or the target is wrong. Moto only records statements."""
+    import json
+
+    from moto.athena import models
+    from moto.athena.responses import AthenaResponse
+
+    start = models.AthenaBackend.start_query_execution
+    describe = AthenaResponse.get_query_execution
+
+    def start_query_execution(self: Any, query: str, context: Any, *args: Any, **kwargs: Any) -> str:
+        query_id: str = start(self, query, context, *args, **kwargs)
+        found = _UNLOAD_RE.match(query)
+        if found:
+            execution = self.executions[query_id]
+            execution._transitions = [("RUNNING", "RUNNING")]  # until the statement ends, below
+            execution.status = "RUNNING"
+            database = (context or {}).get("Database", "default")
+            threading.Thread(target=_unload, args=(execution, found, database), daemon=True).start()
+        return query_id
+
+    def get_query_execution(self: Any) -> str:
+        answer = json.loads(describe(self))
+        execution = self.athena_backend.get_query_execution(self._get_param("QueryExecutionId"))
+        if getattr(execution, "reason", ""):
+            answer["QueryExecution"]["Status"]["StateChangeReason"] = execution.reason
+        return json.dumps(answer)
+
+    models.AthenaBackend.start_query_execution = start_query_execution  # type: ignore[method-assign]
+    AthenaResponse.get_query_execution = get_query_execution  # type: ignore[method-assign]
+
+
+def _unload(execution: Any, found: re.Match[str], database: str) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from cornlake import aws
+    from cornlake_toolkit.sql.arrow import LocalArrowEngine
+
+    bucket, _, prefix = found["target"].removeprefix("s3://").partition("/")
+    s3 = aws.s3()
+    try:
+        if "parquet" not in found["options"].lower():
+            raise ValueError("NOT_SUPPORTED: the local lake's Athena unloads only format = 'PARQUET'")
+        if s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0):
+            raise ValueError(
+                f"HIVE_PATH_ALREADY_EXISTS: Target directory for UNLOAD already exists: {found['target']}"
+            )
+        with (
+            tempfile.TemporaryDirectory(prefix="cornlake-athena-") as tmp,
+            LocalArrowEngine(aws.glue(), s3, database) as engine,
+        ):
+            path = Path(tmp) / "rows.parquet"
+            if engine.parquet(found["select"], path):  # no rows: no file, as Athena
+                with path.open("rb") as body:
+                    s3.put_object(Bucket=bucket, Key=f"{prefix}{execution.id}_00000.parquet", Body=body)
+        outcome, reason = "SUCCEEDED", ""
+    except Exception as err:  # noqa: BLE001 - any failure is the query's, told as Athena tells it
+        outcome, reason = "FAILED", str(err)[:4000]
+    if execution.status == "RUNNING":  # not stopped meanwhile (StopQueryExecution: CANCELLED)
+        execution.reason, execution.status, execution.end_time = reason, outcome, time.time()

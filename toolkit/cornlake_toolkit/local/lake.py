@@ -117,7 +117,6 @@ class LocalLake:
         functions, env = load_functions(self.template, self.root)
         self.functions.update(functions)
         os.environ.update(env)
-        _install_models_engine()
         if self.run_functions:
             self.events.start()
             self.schedules.start()
@@ -212,18 +211,11 @@ class LocalLake:
             "glue_database": env["GLUE_DATABASE"],
             "ops_glue_database": env["OPS_GLUE_DATABASE"],
             "workgroup": self.template.ref("AnalystWorkgroup"),
+            "models_workgroup": self.template.ref("ModelsWorkgroup"),
             "transform_queue": self.template.get_att("TransformQueue", "QueueName"),
             "catalog_queue": self.template.get_att("CatalogQueue", "QueueName"),
             "service_endpoints": self.service_endpoints,
         }
-
-
-def _install_models_engine() -> None:
-    """The model function computes rows with DuckDB over this lake (on AWS, with Athena)."""
-    from cornlake.modeling.stage import use_engine
-    from cornlake_toolkit.sql.arrow import local_engine
-
-    use_engine(local_engine)
 
 
 def provision_external(

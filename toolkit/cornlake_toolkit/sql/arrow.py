@@ -1,8 +1,9 @@
-"""Athena SQL on the local lake, answered as Arrow tables: the engine local model runs use.
+"""Athena SQL on the local lake, answered as typed rows: Arrow tables or a Parquet file.
 
 The same path as ``LocalSqlEngine.query`` (tables resolved in Glue, partitions pruned,
-objects cached by ETag, the compatibility layer's translation), but the rows stay typed:
-DuckDB hands back an Arrow table that the model runner writes as Parquet.
+objects cached by ETag, the compatibility layer's translation), but the rows stay typed.
+It runs the local lake's emulated Athena ``UNLOAD`` (cornlake_toolkit.local.emulator), and
+``cornlake models run`` against a lake without its functions running.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from cornlake.modeling import Model
-from cornlake.sqlquote import ident
+from cornlake.sqlquote import ident, literal
 from cornlake_toolkit.errors import QueryError
 from cornlake_toolkit.sql import statements
 from cornlake_toolkit.sql.catalog import Catalog
@@ -44,17 +45,21 @@ class LocalArrowEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def arrow(self, sql: str) -> pa.Table:
-        """The rows of one Athena SELECT as an Arrow table."""
+    def _translated(self, sql: str, con: duckdb.DuckDBPyConnection) -> str:
+        """The Athena SELECT as DuckDB runs it, its tables registered on ``con``."""
         statements.refuse_changes(sql)
         tree = parse(sql)
         statements.check_query(tree)
         translator = Translator(self.notes)
+        catalog = Catalog(self.glue, self.database, self.notes)
+        schema = Registrar(con, catalog, self.cache, translator).register_query(tree, self.database)
+        return translator(tree, schema, self.database)
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The rows of one Athena SELECT as an Arrow table."""
         con = connect()
         try:
-            catalog = Catalog(self.glue, self.database, self.notes)
-            schema = Registrar(con, catalog, self.cache, translator).register_query(tree, self.database)
-            executed = translator(tree, schema, self.database)
+            executed = self._translated(sql, con)
             try:
                 return con.sql(executed).to_arrow_table()
             except duckdb.Error as err:
@@ -62,15 +67,40 @@ class LocalArrowEngine:
         finally:
             con.close()
 
-    def select(self, model: Model) -> pa.Table:
-        return self.arrow(model.sql)
+    def parquet(self, sql: str, path: Path) -> int:
+        """The rows of one Athena SELECT written to one Parquet file; how many."""
+        con = connect()
+        try:
+            executed = self._translated(sql, con)
+            try:
+                executed = exact_integers(con, executed)
+                con.execute(f"COPY ({executed}) TO {literal(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+                counted = con.execute(f"SELECT count(*) FROM read_parquet({literal(str(path))})").fetchone()
+            except duckdb.Error as err:
+                raise QueryError(f"{err}\n(ran on DuckDB as: {executed})") from None
+            return int(counted[0]) if counted else 0
+        finally:
+            con.close()
 
-    def read(self, table: str) -> pa.Table:
-        return self.arrow(f"SELECT * FROM {ident(table)}")
+    def select_to(self, model: Model, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.parquet(model.sql, folder / "rows.parquet")
+        return [folder / "rows.parquet"]
+
+    def read(self, table: str, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.parquet(f"SELECT * FROM {ident(table)}", folder / "table.parquet")
+        return [folder / "table.parquet"]
 
 
-def local_engine(settings: Any) -> LocalArrowEngine:
-    """The engine the local runtime gives the model function: DuckDB over the local lake."""
-    from cornlake import aws
-
-    return LocalArrowEngine(aws.glue(), aws.s3(), settings.glue_database)
+def exact_integers(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The query with DuckDB's 128-bit integers (a ``sum`` of integers) as decimal(38,0): Parquet
+    has no 128-bit integer, and DuckDB would write them as doubles."""
+    relation = con.sql(sql)
+    wide = [
+        n for n, t in zip(relation.columns, relation.types, strict=True) if t.id in ("hugeint", "uhugeint")
+    ]
+    if not wide:
+        return sql
+    replaced = ", ".join(f"CAST({ident(n)} AS DECIMAL(38,0)) AS {ident(n)}" for n in wide)
+    return f"SELECT * REPLACE ({replaced}) FROM ({sql})"
