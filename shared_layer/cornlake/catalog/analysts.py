@@ -50,15 +50,15 @@ def _existing(athena: Any, workgroup: str) -> set[str]:
     return names
 
 
-def tag_pii_columns(lakeformation: Any, *, database: str, contract: Contract) -> list[str]:
-    """Tag the contract's PII columns ``cornlake_pii=true``; return them."""
+def tag_pii_columns(lakeformation: Any, *, database: str, contract: Contract, table: str = "") -> list[str]:
+    """Tag the PII columns of the contract's table (or ``table``) ``cornlake_pii=true``; return them."""
     pii = [c.name for c in contract.columns if c.pii]
     if pii:
         lakeformation.add_lf_tags_to_resource(
             Resource={
                 "TableWithColumns": {
                     "DatabaseName": database,
-                    "Name": contract.table_name,
+                    "Name": table or contract.table_name,
                     "ColumnNames": pii,
                 }
             },

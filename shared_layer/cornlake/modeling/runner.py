@@ -215,11 +215,26 @@ def publish_view(lake: Lake, model: Model) -> None:
     upsert_table(lake.glue, lake.database, view)
 
 
+def tag_pii(lake: Lake, model: Model) -> list[str]:
+    """With Lake Formation on, the model's PII columns are tagged as a dataset's are, so the
+    analyst role (granted untagged columns only) does not read them."""
+    if lake.settings is None or lake.settings.lake_formation_tags != "true":
+        return []
+    from cornlake import aws
+    from cornlake.catalog.analysts import tag_pii_columns
+
+    contract = output.as_contract(model, [(n, t or "string") for n, t in model.output])
+    return tag_pii_columns(
+        aws.client("lakeformation"), database=lake.database, contract=contract, table=model.name
+    )
+
+
 def run_model(model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = False) -> None:
     """Build one model, filling in ``run``; the previous output stays until the swap."""
     run.details = {"materialization": model.materialization, "inputs": input_facts(lake, model)}
     if model.materialization == "view":
         publish_view(lake, model)
+        run.details["pii_columns_tagged"] = tag_pii(lake, model)
         run.output_keys = [f"{lake.database}.{model.name}"]
         run.finish("succeeded")
         return
@@ -234,6 +249,7 @@ def run_model(model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = 
     if swap is None:
         return
     run.output_keys = swap.written
+    run.details["pii_columns_tagged"] = tag_pii(lake, model)
     run.details |= {
         "scanned_bytes": getattr(lake.engine, "scanned_bytes", 0) - scanned,
         "table": f"{lake.database}.{model.name}",
