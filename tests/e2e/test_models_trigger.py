@@ -98,13 +98,31 @@ def test_a_new_sale_rebuilds_only_its_month_through_the_trigger(fresh: LocalLake
         for r in run_records(fresh, names["ops_bucket"], "model")
         if r["run_id"] not in before and r["dataset"] == "vendas_diarias_uf"
     ]
-    assert [json.loads(r["details"])["partitions_rebuilt"] for r in latest] == [["2026-11"]]
+    [details] = [json.loads(r["details"]) for r in latest]
+    # the batch wrote November only: the model read November only (Athena was asked for it) and
+    # rebuilt it, and October's partition stayed where it was
+    assert details["scope"] == ["2026-11"] and details["partitions_rebuilt"] == ["2026-11"]
+    assert details["partitions_removed"] == [] and details["partitions_kept"] == []
+    athena = fresh.client("athena")
+    ids = athena.list_query_executions(WorkGroup=f"{names['stack_name']}-models")["QueryExecutionIds"]
+    scoped = [
+        q["Query"]
+        for q in (athena.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids)
+        if "vendas_diarias_uf/_unload/" in q["Query"] and "IN ('2026-11')" in q["Query"]
+    ]
+    assert len(scoped) == 1 and '"erp_vendas"."mes_venda" IN (\'2026-11\')' in scoped[0]
     got = rows(fresh, "SELECT receita FROM vendas_diarias_uf WHERE dia = DATE '2026-11-25' AND uf = 'MG'")
     expected = rows(
         fresh,
         "SELECT sum(valor_total) AS s FROM erp_vendas WHERE data_venda = DATE '2026-11-25' AND uf = 'MG'",
     )
     assert got == [{"receita": expected[0]["s"]}]
+    # AND the whole table still answers like the dataset, October included
+    everything = rows(fresh, "SELECT count(*) AS n, sum(receita) AS r FROM vendas_diarias_uf")
+    total = rows(fresh, "SELECT sum(valor_total) AS r FROM erp_vendas")
+    assert everything[0]["r"] == total[0]["r"]
+    table = fresh.client("glue").get_table(DatabaseName=names["glue_database"], Name="vendas_diarias_uf")
+    assert table["Table"]["Parameters"]["cornlake.row_count"] == str(everything[0]["n"])
 
 
 def test_the_daily_schedule_runs_every_model(fresh: LocalLake) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 HASH_PARAMETER = "cornlake.content_hash"
+ROWS_PARAMETER = "cornlake.row_count"
 GRACE = timedelta(minutes=60)  # generations younger than this may be another run's, not swapped in yet
 
 
@@ -102,6 +103,7 @@ def current_partitions(glue: GlueClient, database: str, name: str) -> dict[str, 
             p["Values"][0]: {
                 "location": p.get("StorageDescriptor", {}).get("Location", ""),
                 "hash": p.get("Parameters", {}).get(HASH_PARAMETER, ""),
+                "rows": p.get("Parameters", {}).get(ROWS_PARAMETER, ""),
             }
             for page in pages
             for p in page.get("Partitions", [])
@@ -122,11 +124,14 @@ def upload(s3: S3Client, bucket: str, model: Model, parts: dict[str, Path], gene
     return written
 
 
-def _partition_input(table: dict[str, Any], value: str, location: str, digest: str) -> dict[str, Any]:
+def _partition_input(
+    table: dict[str, Any], value: str, location: str, facts: tuple[str, int]
+) -> dict[str, Any]:
+    digest, rows = facts
     return {
         "Values": [value],
         "StorageDescriptor": {**table["StorageDescriptor"], "Location": location},
-        "Parameters": {HASH_PARAMETER: digest},
+        "Parameters": {HASH_PARAMETER: digest, ROWS_PARAMETER: str(rows)},
     }
 
 
@@ -144,12 +149,12 @@ def swap_partitions(
     glue: GlueClient,
     database: str,
     table: dict[str, Any],
-    changes: dict[str, tuple[str, str]],
+    changes: dict[str, tuple[str, tuple[str, int]]],
     *,
     existing: set[str],
     gone: list[str],
 ) -> None:
-    """Point each changed partition (value -> (location, hash)) at its new folder, add new ones,
+    """Point each changed partition (value -> (location, (hash, rows))) at its new folder, add new ones,
     drop the ones the model no longer produces."""
     name = table["Name"]
     update = [(v, loc, h) for v, (loc, h) in sorted(changes.items()) if v in existing]
@@ -228,24 +233,31 @@ def publish(
     parameters: dict[str, str],
     incremental: bool,
     grace: timedelta = GRACE,
+    scope: set[str] | None = None,
 ) -> Swap:
-    """Write the model's rows and swap them in: only changed partitions when ``incremental``."""
+    """Write the model's rows and swap them in: only changed partitions when ``incremental``.
+    ``scope``: the rows are those of these partitions only; the others stay as they are."""
     columns = rows.columns
     split = split_files(rows, model.partitioned_by, scratch)
-    parts = {v: path for v, (path, _) in split.items()}
-    hashes = {v: digest for v, (_, digest) in split.items()}
+    parts = {v: path for v, (path, _, _) in split.items()}
+    hashes = {v: digest for v, (_, digest, _) in split.items()}
+    counts = {v: n for v, (_, _, n) in split.items()}
     ensure_database(glue, database, "CornLake curated datasets (one table per dataset contract)")
     existing = _existing(glue, database, model)
     rebuild = [v for v in parts if not incremental or existing.get(v, {}).get("hash") != hashes[v]]
     swap = Swap(rebuilt=rebuild, kept=[v for v in parts if v not in rebuild])
-    swap.removed = sorted(set(existing) - set(parts))
+    swap.removed = sorted((set(existing) if scope is None else set(existing) & scope) - set(parts))
     generation = keys.new_generation_id(datetime.now(UTC))
     swap.written = upload(s3, bucket, model, {v: parts[v] for v in rebuild}, generation)
     new = {v: f"s3://{bucket}/{generation_prefix(model, v, generation)}" for v in rebuild}
     if model.partitioned_by:
-        definition = model_table(model, columns, bucket, parameters)
+        untouched = [v for v in existing if v not in parts and v not in swap.removed]
+        known = [existing[v].get("rows", "") for v in untouched]
+        total = sum(counts.values()) + sum(int(n) for n in known if n.isdigit())
+        stats = {**parameters, ROWS_PARAMETER: str(total) if all(n.isdigit() for n in known) else ""}
+        definition = model_table(model, columns, bucket, stats)
         upsert_table(glue, database, definition)
-        changes = {v: (new[v], hashes[v]) for v in rebuild}
+        changes = {v: (new[v], (hashes[v], counts[v])) for v in rebuild}
         swap_partitions(glue, database, definition, changes, existing=set(existing), gone=swap.removed)
     else:
         where = new.get("", existing.get("", {}).get("location", ""))

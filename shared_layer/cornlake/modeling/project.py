@@ -186,7 +186,9 @@ def _order(models: dict[str, Model]) -> list[Model]:
     return done
 
 
-def _resolve(model: Model, schemas: sqlcheck.Schema, facts: Facts) -> Model:
+def _resolve(
+    model: Model, schemas: sqlcheck.Schema, facts: Facts, partition_keys: dict[str, str] | None = None
+) -> Model:
     """The model with its output columns, after checking its inputs, columns and rules."""
     unknown = [t for t in model.depends_on if t not in schemas]
     if unknown:
@@ -219,11 +221,16 @@ def _resolve(model: Model, schemas: sqlcheck.Schema, facts: Facts) -> Model:
             raise ModelError(
                 model.sidecar, f"quality rule {rule.text}: expected {problem[0]}, got {problem[1]!r}"
             )
-    return replace(model, output=output, columns=inherit(model, output, facts))
+    source: tuple[str, str] | tuple[()] = ()
+    if model.kind == "sql" and model.materialization == "incremental" and model.partitioned_by:
+        tree = sqlcheck.parse_select(model.path, model.sql)
+        source = sqlcheck.scopable(tree, schemas, model.partitioned_by, partition_keys or {})
+    return replace(model, output=output, columns=inherit(model, output, facts), partition_source=source)
 
 
 def build_project(found: list[Model], contracts: ContractRegistry) -> Project:
     schemas, facts = dataset_schemas(contracts), dataset_facts(contracts)
+    partition_keys = {c.table_name: c.partitioning.name for c in contracts}
     models: dict[str, Model] = {}
     for model in found:
         if model.name in schemas:
@@ -235,7 +242,7 @@ def build_project(found: list[Model], contracts: ContractRegistry) -> Project:
         models[model.name] = model
     resolved = []
     for found_model in _order(models):
-        model = _resolve(found_model, schemas, facts)
+        model = _resolve(found_model, schemas, facts, partition_keys)
         schemas[model.name] = dict(model.output)
         facts[model.name] = {c.name: c for c in model.columns}
         resolved.append(model)

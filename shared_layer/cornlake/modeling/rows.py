@@ -152,19 +152,23 @@ def content_hash(rows: Rows, *, where: str = "", exclude: str = "") -> str:
     return digest.hexdigest()[:32]
 
 
-def split_files(rows: Rows, column: str, folder: Path) -> dict[str, tuple[Path, str]]:
+def split_files(rows: Rows, column: str, folder: Path) -> dict[str, tuple[Path, str, int]]:
     """One Parquet file per partition value (the partition column left out of the files), with
-    its content hash; {'': (all rows, hash)} when the model is not partitioned."""
+    its content hash and row count; {'': (all rows, hash, count)} when the model is not partitioned."""
     folder.mkdir(parents=True, exist_ok=True)
     if not column:
         write(rows, folder / "part-all.parquet")
-        return {"": (folder / "part-all.parquet", content_hash(rows))}
+        return {"": (folder / "part-all.parquet", content_hash(rows), rows.count)}
+    counts = dict(
+        rows.con.execute(f"SELECT CAST({ident(column)} AS VARCHAR), count(*) FROM rows GROUP BY 1").fetchall()  # noqa: S608
+    )
     parts = {}
     for n, value in enumerate(partition_values(rows, column)):
         where = value_filter(column, value)
         path = folder / f"part-{n:05d}.parquet"
         write(rows, path, where=where, exclude=column)
-        parts[value] = (path, content_hash(rows, where=where, exclude=column))
+        count = int(counts.get(None if value == NULL_PARTITION else value, 0))
+        parts[value] = (path, content_hash(rows, where=where, exclude=column), count)
     return parts
 
 

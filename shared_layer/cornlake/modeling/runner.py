@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -229,9 +229,23 @@ def tag_pii(lake: Lake, model: Model) -> list[str]:
     )
 
 
-def run_model(model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = False) -> None:
-    """Build one model, filling in ``run``; the previous output stays until the swap."""
+def scoped(model: Model, scope: list[str] | None, full_refresh: bool) -> tuple[Model, list[str] | None]:
+    """The model reading only the input partitions ``scope`` names, when that is sound (an
+    incremental model whose partition passes through its one input's: Model.partition_source)."""
+    if not scope or full_refresh or model.materialization != "incremental" or not model.partition_source:
+        return model, None
+    sql = sqlcheck.scoped_sql(model.sql, model.path, model.partition_source, scope)
+    return replace(model, sql=sql), scope
+
+
+def run_model(
+    model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = False, scope: list[str] | None = None
+) -> None:
+    """Build one model, filling in ``run``; the previous output stays until the swap. ``scope``:
+    the partitions of its input that changed (only those are read and rebuilt, when sound)."""
     run.details = {"materialization": model.materialization, "inputs": input_facts(lake, model)}
+    model, scope = scoped(model, scope, full_refresh)
+    run.details["scope"] = scope or "all"
     if model.materialization == "view":
         publish_view(lake, model)
         run.details["pii_columns_tagged"] = tag_pii(lake, model)
@@ -243,7 +257,9 @@ def run_model(model: Model, run: RunRecord, lake: Lake, *, full_refresh: bool = 
         rows, metadata = compute(model, lake.engine, Path(tmp), glue_columns(lake))
         try:
             built = (rows, metadata)
-            swap = _audit_and_publish(model, run, lake, built, tmp=Path(tmp), full_refresh=full_refresh)
+            swap = _audit_and_publish(
+                model, run, lake, built, tmp=Path(tmp), full_refresh=full_refresh, scope=scope
+            )
         finally:
             rows.close()
     if swap is None:
@@ -269,6 +285,7 @@ def _audit_and_publish(
     *,
     tmp: Path,
     full_refresh: bool,
+    scope: list[str] | None,
 ) -> output.Swap | None:
     """Check the new rows (write-audit-publish), then write and swap them; None when held back."""
     rows, metadata = built
@@ -289,6 +306,7 @@ def _audit_and_publish(
     return output.publish(
         lake.glue, lake.s3, database=lake.database, bucket=lake.bucket, model=model,
         rows=rows, scratch=tmp / "parts", parameters=parameters, incremental=incremental, grace=lake.grace,
+        scope=set(scope) if scope else None,
     )  # fmt: skip
 
 
@@ -301,6 +319,7 @@ def run_models(
     full_refresh: bool = False,
     parent_run_id: str = "",
     parent_job: str = "",
+    scopes: dict[str, list[str]] | None = None,
 ) -> list[RunRecord]:
     """Run the selected models in order; one run record each, failures recorded, not raised."""
     chosen = models if models is not None else project.select(select)
@@ -319,7 +338,7 @@ def run_models(
         elif missing:
             run.finish(SKIPPED, f"not run: its input {missing[0]} has no data yet")
         else:
-            _run_one(model, run, lake, full_refresh)
+            _run_one(model, run, lake, full_refresh, (scopes or {}).get(model.name))
         if run.status not in ("succeeded", SKIPPED):
             blocked.add(model.name)
         write_run_record(lake.s3, lake.ops_bucket, run)
@@ -330,9 +349,9 @@ def run_models(
     return records
 
 
-def _run_one(model: Model, run: RunRecord, lake: Lake, full_refresh: bool) -> None:
+def _run_one(model: Model, run: RunRecord, lake: Lake, full_refresh: bool, scope: list[str] | None) -> None:
     try:
-        run_model(model, run, lake, full_refresh=full_refresh)
+        run_model(model, run, lake, full_refresh=full_refresh, scope=scope)
     except CornLakeError as err:
         run.finish("failed", f"{err.code}: {err.message}"[:2000])
     except Exception as err:  # noqa: BLE001 - a model's own failure is recorded, the others still run

@@ -57,6 +57,9 @@ class Model:
     sql: str = ""  # the SELECT (SQL models)
     depends_on: tuple[str, ...] = ()  # tables read, from the SQL or the function's parameters
     output: tuple[tuple[str, str], ...] = field(default=())  # (column, Glue type or '' when unknown)
+    # (dataset table, its partition column) the output partition column passes through, when a
+    # changed partition of that table can change only the same output partition (sqlcheck.scopable)
+    partition_source: tuple[str, str] | tuple[()] = ()
 
     def column(self, name: str) -> ModelColumn:
         return next((c for c in self.columns if c.name == name), ModelColumn(name))

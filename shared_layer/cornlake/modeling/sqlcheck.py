@@ -155,3 +155,36 @@ def column_sources(tree: exp.Query, schema: Schema, names: list[str]) -> dict[st
         inner = [unaliased(n.expression) for n in nodes if n.downstream]
         found[name] = (len(leaves) == 1 and all(isinstance(e, exp.Column) for e in inner), leaves)
     return found
+
+
+def scopable(
+    tree: exp.Query, schema: Schema, column: str, partition_keys: dict[str, str]
+) -> tuple[str, str] | tuple[()]:
+    """(table, partition column) when the output ``column`` is a dataset table's partition column
+    passed through unchanged and each output row comes from that table's rows of the same
+    partition: the table read once and alone, no window, no LIMIT. Then a batch that changed
+    some partitions of the table changes only those output partitions. () otherwise."""
+    from sqlglot import exp
+
+    tables = [t for t in tree.find_all(exp.Table) if t.name]
+    if len(tables) != 1 or tree.find(exp.Window) or tree.find(exp.Limit):
+        return ()
+    direct, leaves = column_sources(tree, schema, [column])[column]
+    if not direct or len(leaves) != 1:
+        return ()
+    table, source = leaves[0]
+    return (table, source) if partition_keys.get(table) == source and tables[0].name == table else ()
+
+
+def scoped_sql(sql: str, path: str, source: tuple[str, str], values: list[str]) -> str:
+    """The model's SELECT reading only the named partitions of its input (where it scans it),
+    so Athena and the local engine prune every other partition."""
+    from sqlglot import exp
+
+    tree = parse_select(path, sql)
+    table = next(t for t in tree.find_all(exp.Table) if t.name == source[0])
+    select = table.find_ancestor(exp.Select)
+    assert select is not None
+    column = exp.column(source[1], table=table.alias_or_name, quoted=True)
+    select.where(exp.In(this=column, expressions=[exp.Literal.string(v) for v in values]), copy=False)
+    return tree.sql(DIALECT)

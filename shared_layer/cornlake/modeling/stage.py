@@ -96,6 +96,17 @@ def built_since(models: list[Model], registered_at: str) -> list[Model]:
     return [m for m in models if m.name in _BUILT and _BUILT[m.name] > since]
 
 
+def changed_values(model: Model, message: TablesChanged) -> list[str]:
+    """The values of the model's input partition column the message's batch wrote, when the
+    model reads that table directly and can rebuild just those (Model.partition_source)."""
+    if not model.partition_source or model.partition_source[0] not in message.tables:
+        return []
+    prefix = f"{model.partition_source[1]}="
+    return sorted(
+        {p.removeprefix(prefix) for p in message.partitions if p.startswith(prefix) and "/" not in p}
+    )
+
+
 def run_affected(message: TablesChanged, run: RunRecord, settings: Settings, *, session: Any = None) -> None:
     """Run the models the message's tables feed, filling in ``run``."""
     project = load_project()
@@ -109,8 +120,16 @@ def run_affected(message: TablesChanged, run: RunRecord, settings: Settings, *, 
             settings.ops_bucket, engine, settings,  # type: ignore[arg-type]
         )  # fmt: skip
         job = lineage.job_name(run.source, run.dataset, NAME)
+        scopes = {m.name: changed_values(m, message) for m in chosen}
         records = (
-            run_models(project, lake, models=chosen, parent_run_id=run.run_id, parent_job=job)
+            run_models(
+                project,
+                lake,
+                models=chosen,
+                parent_run_id=run.run_id,
+                parent_job=job,
+                scopes={k: v for k, v in scopes.items() if v},
+            )
             if chosen
             else []
         )

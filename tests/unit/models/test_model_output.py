@@ -64,8 +64,9 @@ def test_rows_split_into_partitions_without_the_partition_column_and_nulls_get_h
     assert list(parts) == ["RJ", "SP", NULL_PARTITION]
     assert pq.read_table(parts["SP"][0]).to_pydict() == {"v": [1, 4]}
     assert pq.read_table(parts[NULL_PARTITION][0]).to_pydict() == {"v": [3]}
-    [(whole, _)] = split_files(rows, "", tmp_path / "all").values()
-    assert pq.read_table(whole).num_rows == 4
+    [(whole, _, count)] = split_files(rows, "", tmp_path / "all").values()
+    assert pq.read_table(whole).num_rows == count == 4
+    assert [n for _, _, n in parts.values()] == [1, 2, 1]
 
 
 def test_the_same_rows_hash_the_same_in_any_order_and_a_change_changes_it(tmp_path: Path) -> None:
