@@ -712,4 +712,39 @@ def _glue_only(table: dict[str, Any], facts: _Facts, database: str, now: datetim
         cataloged=True,
         has_contract=False,
         model=params.get("cornlake.model", ""),
+        model_facts=model_facts(table) if params.get("cornlake.model") else None,
+    )
+
+
+def model_facts(table: dict[str, Any]) -> model.ModelFacts:
+    """A model's inputs, materialization and metadata from its Glue table, and its code from
+    models/ when this machine has the project (it does where the site is built from the repo)."""
+    from pathlib import Path
+
+    from cornlake.modeling import ModelError, load_project
+
+    params = dict(table.get("Parameters", {}))
+    code, path = "", ""
+    try:
+        found = next((m for m in load_project().models if m.name == table["Name"]), None)
+    except ModelError:
+        found = None
+    if found is not None:
+        path = f"models/{Path(found.path).name}"
+        code = found.sql if found.kind == "sql" else Path(found.path).read_text(encoding="utf-8")
+    keys = table.get("PartitionKeys", [])
+    return model.ModelFacts(
+        inputs=tuple(filter(None, params.get("cornlake.depends_on", "").split(","))),
+        materialization=params.get("cornlake.materialization", ""),
+        partitioned_by=keys[0]["Name"] if keys else "",
+        code=code,
+        path=path,
+        metadata=tuple(
+            sorted(
+                (k.removeprefix("cornlake.model."), v)
+                for k, v in params.items()
+                if k.startswith("cornlake.model.")
+            )
+        ),
+        last_run_id=params.get("cornlake.last_run_id", ""),
     )

@@ -188,6 +188,19 @@ class Example:
 
 
 @dataclass(frozen=True)
+class ModelFacts:
+    """What a model's page says about how its table is built (models/, docs/MODELS.md)."""
+
+    inputs: tuple[str, ...] = ()  # the tables it reads
+    materialization: str = ""
+    partitioned_by: str = ""
+    code: str = ""  # the SELECT, or the Python source, when models/ is at hand
+    path: str = ""  # models/<name>.sql|py
+    metadata: tuple[tuple[str, str], ...] = ()  # a Python model's training window, parameters, metrics
+    last_run_id: str = ""
+
+
+@dataclass(frozen=True)
 class Dataset:
     source: str
     dataset: str
@@ -212,6 +225,7 @@ class Dataset:
     cataloged: bool = False  # whether Glue has the table
     has_contract: bool = True  # False: a CornLake table in Glue whose contract is gone
     model: str = ""  # "sql" or "python": the table is a model's output (models/, docs/MODELS.md)
+    model_facts: ModelFacts | None = None
     error: str = ""  # the contract does not load: why
 
     @property
