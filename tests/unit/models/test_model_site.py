@@ -55,3 +55,16 @@ def test_a_model_page_shows_its_inputs_materialization_metadata_and_code(tmp_pat
     assert "GROUP BY data_venda, uf, mes_venda" in html and "models/vendas_diarias_uf.sql" in html
     scored = (out / "datasets" / "anomalias_vendas.html").read_text(encoding="utf-8")
     assert "Model metadata" in scored and "0.12" in scored
+
+
+def test_a_datasets_lineage_names_the_models_built_from_it_with_links() -> None:
+    daily = load_project().get("vendas_diarias_uf")
+    table = model_table(daily, [("dia", "date"), ("mes", "string")], "curated", {})
+    facts = gather._Facts(since="2026-11-01", tables={table["Name"]: table})
+    [node] = gather._views_on("erp_vendas", facts, "cornlake_local")
+    assert (node.kind, node.label, node.href) == (
+        "model",
+        "cornlake_local.vendas_diarias_uf",
+        "vendas_diarias_uf.html",
+    )
+    assert gather._views_on("ref_lojas", facts, "cornlake_local") == ()

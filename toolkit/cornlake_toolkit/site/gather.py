@@ -191,10 +191,21 @@ def _glue_partitions(reader: _Reader, database: str, table: str, cap: int) -> li
 
 
 def _views_on(table: str, facts: _Facts, database: str) -> tuple[model.Node, ...]:
-    """Views whose definition reads ``table``: CornLake's own (``cornlake.view_of``) and any other."""
+    """Views whose definition reads ``table`` (CornLake's own, ``cornlake.view_of``, and any other),
+    and the models built from it (their ``cornlake.depends_on``), linked to their pages."""
     mention = re.compile(rf"(^|[^a-z0-9_]){re.escape(table)}($|[^a-z0-9_])")
     views = []
     for view_name, view in sorted(facts.tables.items()):
+        params = view.get("Parameters", {})
+        if params.get("cornlake.model") and table in params.get("cornlake.depends_on", "").split(","):
+            detail = (
+                (("view_description", str(view.get("Description", ""))),) if view.get("Description") else ()
+            )
+            page = (
+                "" if view.get("TableType") == "VIRTUAL_VIEW" else f"{view_name}.html"
+            )  # views have no page
+            views.append(model.Node("model", f"{database}.{view_name}", detail, href=page))
+            continue
         if view.get("TableType") != "VIRTUAL_VIEW" or view_name == table:
             continue
         of = view.get("Parameters", {}).get("cornlake.view_of", "")

@@ -111,7 +111,7 @@ class Quality:
 
 @dataclass(frozen=True)
 class Node:
-    kind: str  # source | raw | curated | quarantine | view
+    kind: str  # source | raw | curated | quarantine | view | model
     label: str
     facts: tuple[tuple[str, str], ...] = ()  # (label key, value): the template words the keys
     href: str = ""
