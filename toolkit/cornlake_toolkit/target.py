@@ -34,10 +34,11 @@ OUTPUTS = {
     "GlueDatabaseName": "glue_database",
     "OpsGlueDatabaseName": "ops_glue_database",
     "AthenaWorkgroupName": "workgroup",
-    "ModelsWorkgroupName": "models_workgroup",
     "TransformQueueUrl": "transform_queue",
     "CatalogQueueUrl": "catalog_queue",
 }
+# Outputs a stack deployed by an earlier CornLake lacks; the commands that need them say so.
+LATER_OUTPUTS = {"ModelsWorkgroupName": "models_workgroup"}
 
 
 def project_home(start: Path | None = None) -> Path:
@@ -145,6 +146,7 @@ def aws_target(stack: str, *, profile: str = "", region: str = "") -> Target:
             hint="is it a CornLake stack? `sam deploy` creates them",
         )
     values: dict[str, Any] = {OUTPUTS[k]: outputs[k] for k in OUTPUTS}
+    values.update({name: outputs[k] for k, name in LATER_OUTPUTS.items() if k in outputs})
     return Target(target="aws", region=session.region_name or "", stack_name=stack, profile=profile, **values)
 
 

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from cornlake_toolkit import target
+from cornlake_toolkit.cli.models import run_on
 from cornlake_toolkit.client import run_sql
-from cornlake_toolkit.errors import TargetError
+from cornlake_toolkit.errors import TargetError, UsageError
 from cornlake_toolkit.local import LocalLake
 from cornlake_toolkit.target import OUTPUTS
 
 
-def deploy_outputs(stack: LocalLake, name: str, names: dict[str, Any]) -> None:
+def deploy_outputs(stack: LocalLake, name: str, names: dict[str, Any], *, without: str = "") -> None:
     values = {
         "IngestApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com/live",
         "LandingBucketName": names["landing_bucket"],
@@ -28,9 +29,11 @@ def deploy_outputs(stack: LocalLake, name: str, names: dict[str, Any]) -> None:
         "GlueDatabaseName": names["glue_database"],
         "OpsGlueDatabaseName": names["ops_glue_database"],
         "AthenaWorkgroupName": names["workgroup"],
+        "ModelsWorkgroupName": names["models_workgroup"],
         "TransformQueueUrl": f"{stack.endpoint}/123456789012/{names['transform_queue']}",
         "CatalogQueueUrl": f"{stack.endpoint}/123456789012/{names['catalog_queue']}",
     }
+    values.pop(without, None)
     body = {
         "Resources": {"Marker": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"{name}-marker"}}},
         "Outputs": {k: {"Value": v} for k, v in values.items()},
@@ -46,6 +49,7 @@ def test_aws_target_reads_the_stack_outputs_and_queries_athena(
     assert aws.curated_bucket == names["curated_bucket"] and aws.workgroup == names["workgroup"]
     assert aws.banner() == "target: AWS stack cornlake-prod in us-east-1"
     assert set(OUTPUTS.values()) <= set(vars(aws))
+    assert aws.models_workgroup == names["models_workgroup"]
     rows = {
         "results": [
             {
@@ -82,3 +86,14 @@ def test_a_stack_that_is_not_cornlake_is_refused(stack: LocalLake) -> None:
         target.resolve("aws", stack="missing", region="us-east-1")
     with pytest.raises(TargetError, match="needs a stack"):
         target.resolve("aws")
+
+
+def test_a_stack_from_before_models_still_answers_sql_and_models_run_says_to_redeploy(
+    stack: LocalLake, names: dict[str, Any]
+) -> None:
+    deploy_outputs(stack, "cornlake-old", names, without="ModelsWorkgroupName")
+    aws = target.resolve("aws", stack="cornlake-old", region="us-east-1")
+    assert aws.workgroup == names["workgroup"] and aws.models_workgroup == ""
+    with pytest.raises(UsageError, match="has no ModelsWorkgroupName output") as caught:
+        run_on(aws)
+    assert "sam deploy" in caught.value.hint
