@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ class Stage:
         # An in-memory database (no write-ahead log to pay for) that spills to /tmp past the limit.
         self.con = duckdb.connect(":memory:")
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.threads = threads  # the cores this function has: blocks may load on that many cursors
+        self._cursors = threading.local()
         self.con.execute(
             f"SET threads={threads}; SET memory_limit='{memory_limit_mb}MB'; "
             f"SET temp_directory={literal(str(tmp / 'spill'))}; SET preserve_insertion_order=false; "
@@ -98,12 +101,20 @@ class Stage:
             moment = f"timezone({literal(part.timezone)}, {moment})"
         return f"strftime({moment}, {literal(part.value_format)})"
 
-    def insert(self, sql: str) -> int:
-        """Run an INSERT built by a format's fast path; return how many rows it added."""
+    def insert(self, sql: str, *, parallel: bool = False) -> int:
+        """Run an INSERT built by a format's fast path; return how many rows it added.
+        ``parallel``: on this thread's own cursor, so blocks load side by side (DuckDB appends
+        from several connections to one table without conflict)."""
         started = time.perf_counter()
-        row = self.con.execute(sql).fetchone()
+        row = (self._cursor() if parallel else self.con).execute(sql).fetchone()
         self.load_seconds += time.perf_counter() - started
         return int(row[0]) if row else 0
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._cursors, "con", None)
+        if cursor is None:
+            cursor = self._cursors.con = self.con.cursor()
+        return cursor
 
     def flagged(self) -> Iterator[Flagged]:
         """Records the fast path did not accept, in file order, for the row path to decide."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -17,7 +18,7 @@ import pytest
 from equivalence import assert_same, curated_rows
 
 from cornlake.contracts import registry
-from cornlake.transform import blocks
+from cornlake.transform import blocks, stage
 
 
 def event(**changes: Any) -> dict[str, Any]:
@@ -213,3 +214,32 @@ def test_wall_clock_times_around_a_daylight_saving_change_read_the_same_on_both_
     assert done.rows_out == len(times) and 0 < done.fast_path_rows < len(times)
     moments = {row[1]: row[3] for row in curated_rows(done)}
     assert moments["e1"].isoformat() == "2025-11-02T05:30:00+00:00"
+
+
+def test_blocks_loaded_side_by_side_give_the_row_converters_answer(tmp_path: Path) -> None:
+    # GIVEN a contract that discards new fields (so blocks do not wait on each other), four
+    # cores, and 600 records in many small blocks: malformed lines, wrong types, repeated keys
+    contract = dataclasses.replace(registry().get("app", "events"), new_columns="discard")
+    lines = [json.dumps(event(event_id=f"e{i % 450}", extra=i)) for i in range(600)]
+    for i in range(0, 600, 37):
+        lines[i] = lines[i][:-3]  # cut short: not JSON
+    for i in range(5, 600, 50):
+        lines[i] = json.dumps(event(event_id=f"x{i}", amount="dez"))
+    body = ("\n".join(lines) + "\n").encode()
+    threads: set[str] = set()
+    cursor = stage.Stage._cursor
+
+    def spy(self: stage.Stage) -> Any:
+        threads.add(threading.current_thread().name)
+        return cursor(self)
+
+    with (
+        mock.patch.object(blocks, "BLOCK_BYTES", 4096),
+        mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
+        mock.patch.object(stage.Stage, "_cursor", spy),
+    ):
+        done = assert_same(contract, body, tmp_path)
+    # THEN the answer is the row converter's (rows, quarantine, first record of a key wins),
+    # and the blocks were loaded on more than one thread
+    assert done.rows_in == 600 and done.quarantined >= 17 + 12 and done.fast_path_rows > 400
+    assert len(threads) > 1 and all(t.startswith("cornlake-block") for t in threads)

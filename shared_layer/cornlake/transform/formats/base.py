@@ -64,14 +64,14 @@ class InputFormat(ABC):
         """The encoding DuckDB reads a block in (cp1252 blocks are re-encoded to UTF-8 first)."""
         return "latin-1" if self.spec.encoding == "latin-1" else "utf-8"
 
-    def block_file(self, data: bytes, tmp: Path) -> Path | None:
+    def block_file(self, data: bytes, tmp: Path, name: str = "block") -> Path | None:
         """A block as a file DuckDB reads; None if it needs the row path."""
         if self.spec.encoding == "cp1252":
             try:
                 data = data.decode("cp1252").encode("utf-8")
             except UnicodeDecodeError:
                 return None
-        path = tmp / "block"
+        path = tmp / name
         path.write_bytes(data)
         return path
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from cornlake.contracts import MAX_NEW_COLUMNS, Column, FormatSpec
@@ -294,37 +296,59 @@ class JsonLines(InputFormat):
         return ""
 
     def feed_fast(self, stream: io.BufferedReader, sink: Sink, header: list[str] | None) -> None:
+        """Blocks load side by side, one per core (their record numbers are known when they are
+        cut), except under ``new_columns: evolve``, where a block's new fields become columns
+        before the next block loads."""
+        workers = 1 if self.contract.new_columns == "evolve" else sink.stage.threads
+        pending: deque[tuple[Future[int | None], bytes, int]] = deque()
         number = 1
-        for item in blocks(stream, line_cut):
-            if not isinstance(item, Block):
-                sink.route(self.records(item.stream, first_number=number))
-                return
-            data = item.data
-            if number == 1 and data.startswith(codecs.BOM_UTF8):
-                data = data[3:]
-            loaded = self._load(sink, data, number)
-            if loaded is None:
-                sink.route(self.records(bytes_stream(data), first_number=number))
-            else:
-                sink.fast_records += loaded
-            number += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cornlake-block") as pool:
+            for item in blocks(stream, line_cut):
+                if not isinstance(item, Block):
+                    while pending:
+                        self._settle(pending.popleft(), sink)
+                    sink.route(self.records(item.stream, first_number=number))
+                    return
+                data = item.data
+                if number == 1 and data.startswith(codecs.BOM_UTF8):
+                    data = data[3:]
+                load = pool.submit(self._load, sink, data, number, workers > 1)
+                pending.append((load, data, number))
+                number += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+                while len(pending) >= workers:  # at most one block per core in memory, plus the next
+                    self._settle(pending.popleft(), sink)
+            while pending:
+                self._settle(pending.popleft(), sink)
 
-    def _load(self, sink: Sink, data: bytes, number: int) -> int | None:
+    def _settle(self, block: tuple[Future[int | None], bytes, int], sink: Sink) -> None:
+        """A loaded block counted, or its records sent to the row path, in file order."""
+        load, data, number = block
+        loaded = load.result()
+        if loaded is None:
+            sink.route(self.records(bytes_stream(data), first_number=number))
+        else:
+            sink.fast_records += loaded
+
+    def _load(self, sink: Sink, data: bytes, number: int, parallel: bool = False) -> int | None:
         """Records of one block loaded by the fast path; None if DuckDB cannot read the block."""
         if b"\x01" in data:  # the line reader's column delimiter: only in invalid JSON
             return None
-        path = self.block_file(data, sink.tmp)
+        path = self.block_file(data, sink.tmp, f"block-{number}")
         if path is None:
             return None
-        for guarded in (False, True):  # the unguarded query is faster; it fails on malformed JSON
-            try:
-                loaded = sink.stage.insert(block_sql(sink.stage, path, number, self.duckdb_encoding, guarded))
-            except DATA_ERRORS:
-                continue
-            if self.contract.new_columns == "evolve":
-                self._learn_new_fields(sink.stage, number)
-            return loaded
-        return None
+        try:
+            for guarded in (False, True):  # the unguarded query is faster; it fails on malformed JSON
+                try:
+                    sql = block_sql(sink.stage, path, number, self.duckdb_encoding, guarded)
+                    loaded = sink.stage.insert(sql, parallel=parallel)
+                except DATA_ERRORS:
+                    continue
+                if self.contract.new_columns == "evolve":
+                    self._learn_new_fields(sink.stage, number)
+                return loaded
+            return None
+        finally:
+            path.unlink(missing_ok=True)
 
     def _learn_new_fields(self, stage: Stage, number: int) -> None:
         """New fields with usable names become columns now, so later blocks keep the fast path
