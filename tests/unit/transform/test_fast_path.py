@@ -243,3 +243,17 @@ def test_blocks_loaded_side_by_side_give_the_row_converters_answer(tmp_path: Pat
     # and the blocks were loaded on more than one thread
     assert done.rows_in == 600 and done.quarantined >= 17 + 12 and done.fast_path_rows > 400
     assert len(threads) > 1 and all(t.startswith("cornlake-block") for t in threads)
+
+
+def test_overlapping_block_loads_count_their_time_once(tmp_path: Path) -> None:
+    # GIVEN a stage whose INSERTs overlap: the second starts while the first runs
+    contract = registry().get("app", "events")
+    sink = stage.Stage(contract, tmp_path, ingest_id="i1", memory_limit_mb=256)
+    clock = iter([10.0, 11.0, 13.0, 14.0])
+    with mock.patch.object(stage.time, "perf_counter", lambda: next(clock)):
+        sink._loads(+1)  # 10: the first block starts
+        sink._loads(+1)  # 11: the second starts beside it
+        sink._loads(-1)  # 13: the first ends
+        sink._loads(-1)  # 14: the second ends
+    # THEN the loading phase is the 4 s of wall time, not the 7 s the two loads add up to
+    assert sink.load_seconds == 4.0
