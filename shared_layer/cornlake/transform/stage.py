@@ -132,6 +132,17 @@ class Stage:
             cursor = self._cursors.con = self.con.cursor()
         return cursor
 
+    def discard(self, first: int, records: int, *, parallel: bool = False) -> None:
+        """Forget the records numbered ``first`` to ``first + records - 1`` (one block's), so the
+        row path can read that block again."""
+        con = self._cursor() if parallel else self.con
+        con.execute("DELETE FROM stage WHERE _n BETWEEN ? AND ?", [first, first + records - 1])
+
+    def renumber(self, first: int, by: int) -> None:
+        """Move the records numbered ``first`` and on ``by`` numbers up: a block before them,
+        read by the row path, held more records than its cut counted."""
+        self.con.execute("UPDATE stage SET _n = _n + ? WHERE _n >= ?", [by, first])
+
     def flagged(self) -> Iterator[Flagged]:
         """Records the fast path did not accept, in file order, for the row path to decide."""
         cursor = self.con.execute("SELECT _n, _raw, _fields, _off FROM stage WHERE NOT _ok ORDER BY _n")

@@ -19,6 +19,7 @@ from equivalence import assert_same, curated_rows
 
 from cornlake.contracts import registry
 from cornlake.transform import blocks, stage
+from cornlake.transform.formats.csv import csv_records
 
 
 def event(**changes: Any) -> dict[str, Any]:
@@ -163,6 +164,59 @@ def test_a_ragged_csv_block_falls_back_to_the_row_path_and_others_stay_fast(tmp_
         done = assert_same(contract, body, tmp_path)
     assert (done.rows_out, done.quarantined) == (399, 1)
     assert 0 < done.fast_path_rows < 399  # the block with the ragged row went record by record
+
+
+VENDAS_HEADER = (
+    "id_venda;data_venda;registrada_em;cliente;Município;uf;produto;quantidade;valor_unitario;valor_total"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "records"),
+    [
+        (b"a;b\nc;d\n", 2),
+        (b"a;b\nc;d", 2),  # the last record without a line break
+        (b'a;"b\nc";d\ne;f\n', 2),  # a line break inside quotes
+        (b'a;"b ""x""\n y";c\n"";d\n', 2),  # doubled quotes, and an empty quoted field
+        (b"a;b\n\nc;d\n", 3),  # a blank line is a line of the file
+        (b"", 0),
+    ],
+)
+def test_a_csv_blocks_records_are_counted_when_it_is_cut(data: bytes, records: int) -> None:
+    assert csv_records(data, b'"') == records
+
+
+def test_csv_blocks_loaded_side_by_side_give_the_row_converters_answer(tmp_path: Path) -> None:
+    # GIVEN four cores and 900 CSV records in many small blocks: quoted line breaks, wrong
+    # values, ragged rows, repeated keys, blank lines between records, and a lone carriage
+    # return, which DuckDB refuses and the row path reads as one more record than was counted
+    contract = registry().get("erp", "vendas")
+    rows = [f'{i % 700};01/11/2026;;"Ana\nSouza";Recife;PE;Café;{i};1,00;1,00' for i in range(900)]
+    for i in range(3, 900, 41):
+        rows[i] = f"{i};31/02/2026;;Ana;Recife;PE;Café;1;1,00;1,00"  # no such day
+    for i in range(7, 900, 97):
+        rows[i] = f"{i};01/11/2026;;Ana"  # ragged
+    for i in range(11, 900, 150):
+        rows[i] += "\n"  # a blank line after it: later records keep their numbers
+    rows[60] = "60;01/11/2026;;Ana;Recife;PE;Café;1;1,00;1,00\r61;01/11/2026;;Bia;Recife;PE;Café;1;1,00;1,00"
+    body = ("\n".join([VENDAS_HEADER, *rows]) + "\n").encode("latin-1")
+    threads: set[str] = set()
+    cursor = stage.Stage._cursor
+
+    def spy(self: stage.Stage) -> Any:
+        threads.add(threading.current_thread().name)
+        return cursor(self)
+
+    with (
+        mock.patch.object(blocks, "BLOCK_BYTES", 2048),
+        mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
+        mock.patch.object(stage.Stage, "_cursor", spy),
+    ):
+        done = assert_same(contract, body, tmp_path)
+    # THEN rows, quarantine and record numbers are the row converter's, and the blocks were
+    # loaded on more than one thread
+    assert done.rows_in == 901 and done.quarantined > 200 and done.fast_path_rows > 300
+    assert len(threads) > 1 and all(t.startswith("cornlake-block") for t in threads)
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig"])

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -43,6 +46,78 @@ class Sink(Protocol):
     def route(self, records: Iterator[RawRecord]) -> int:
         """Send records to the row path; return the last record number seen (0 if none)."""
         ...
+
+
+@dataclass
+class _Loading:
+    load: Future[int | None]
+    data: bytes
+    first: int  # the number of the block's first record
+    records: int  # how many records its cut counted
+
+
+class SideBySide:
+    """Blocks of one stream loading side by side, one per worker, and settled in file order.
+
+    Each block is numbered when it is cut (``add``: its first record's number and how many
+    records the cut counted), so it can load while the blocks before it still do. Settling,
+    a loaded block is counted; one DuckDB could not read goes to the row path, and should the
+    row path find more records in it than the cut counted (a CSV line break DuckDB refuses),
+    the blocks after it are renumbered, so record numbers stay the row converter's. At most
+    one block per worker is held in memory, plus the one being cut.
+
+    ``load(data, first, records)`` returns the records loaded, or None for the row path;
+    ``rows(data, first)`` reads a block record by record."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        workers: int,
+        load: Callable[[bytes, int, int], int | None],
+        rows: Callable[[bytes, int], Iterator[RawRecord]],
+        *,
+        first_number: int,
+    ) -> None:
+        self.sink, self.workers, self._load, self._rows = sink, max(workers, 1), load, rows
+        self.next_number = first_number  # the number the next block's first record gets
+        self._pending: deque[_Loading] = deque()
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cornlake-block")
+
+    def __enter__(self) -> SideBySide:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, data: bytes, records: int) -> None:
+        first = self.next_number
+        self._pending.append(
+            _Loading(self._pool.submit(self._load, data, first, records), data, first, records)
+        )
+        self.next_number += records
+        while len(self._pending) >= self.workers:
+            self._settle()
+
+    def drain(self) -> int:
+        """Settle every block; return the number the next record gets."""
+        while self._pending:
+            self._settle()
+        return self.next_number
+
+    def _settle(self) -> None:
+        block = self._pending.popleft()
+        loaded = block.load.result()
+        if loaded is not None:
+            self.sink.fast_records += loaded
+            return
+        last = self.sink.route(self._rows(block.data, block.first))
+        extra = last - (block.first + block.records - 1)
+        if extra > 0:  # the row path read more records than the cut counted
+            wait([b.load for b in self._pending])
+            self.sink.stage.renumber(block.first + block.records, extra)
+            for later in self._pending:
+                later.first += extra
+            self.next_number += extra
 
 
 class InputFormat(ABC):

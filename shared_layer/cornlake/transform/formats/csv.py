@@ -36,7 +36,7 @@ from cornlake.transform.fastpath import (
     timestamp_ok,
     verdicts,
 )
-from cornlake.transform.formats.base import InputFormat, Sink
+from cornlake.transform.formats.base import InputFormat, SideBySide, Sink
 from cornlake.transform.read import RAW_SNIPPET, RawRecord, bytes_stream
 from cornlake.transform.stage import DATA_ERRORS, MAX_LINE_BYTES
 
@@ -200,26 +200,41 @@ class Csv(InputFormat):
             self._saw_header(header)
             number = 1
         self.header = header or self.header
-        for item in blocks(stream, functools.partial(csv_cut, quote=self.quote)):
-            if not isinstance(item, Block):
-                sink.route(self.records(item.stream, header=self.header, first_number=number + 1))
-                return
-            loaded = self._load(sink, item.data, number + 1)
-            if loaded is None:
-                rows = self.records(bytes_stream(item.data), header=self.header, first_number=number + 1)
-                number = max(number, sink.route(rows))
-            else:
-                sink.fast_records += loaded
-                number += loaded
+        load = functools.partial(self._load, sink, parallel=sink.stage.threads > 1)
+        with SideBySide(
+            sink, sink.stage.threads, load, self._block_records, first_number=number + 1
+        ) as queue:
+            for item in blocks(stream, functools.partial(csv_cut, quote=self.quote)):
+                if not isinstance(item, Block):
+                    sink.route(self.records(item.stream, header=self.header, first_number=queue.drain()))
+                    return
+                queue.add(item.data, csv_records(item.data, self.quote))
+            queue.drain()
 
-    def _load(self, sink: Sink, data: bytes, number: int) -> int | None:
-        path = self.block_file(data, sink.tmp)
+    def _block_records(self, data: bytes, first: int) -> Iterator[RawRecord]:
+        return self.records(bytes_stream(data), header=self.header, first_number=first)
+
+    def _load(
+        self, sink: Sink, data: bytes, number: int, records: int, *, parallel: bool = False
+    ) -> int | None:
+        """Records of one block loaded by the fast path; None if DuckDB cannot read the block, or
+        reads more records in it than its cut counted."""
+        path = self.block_file(data, sink.tmp, f"block-{number}")
         if path is None:
             return None
         try:
-            return sink.stage.insert(block_sql(sink.stage, path, number, self.header, self.duckdb_encoding))
+            sql = block_sql(sink.stage, path, number, self.header, self.duckdb_encoding, records=records)
+            loaded = sink.stage.insert(sql, parallel=parallel)
+            if loaded < records - trailing_blank_lines(data):
+                # DuckDB skips blank lines: after one, its record numbers would fall behind the
+                # row converter's, so the row path reads this block instead
+                sink.stage.discard(number, records, parallel=parallel)
+                return None
+            return loaded
         except DATA_ERRORS:
             return None
+        finally:
+            path.unlink(missing_ok=True)
 
     def flagged_record(self, item: Flagged) -> RawRecord | None:
         record = csv_record(item.number, item.fields or [], self.header, self.spec)
@@ -262,8 +277,40 @@ def csv_bounds(body: Any, *, size: int, step: int, quote: bytes, chunk_bytes: in
     return bounds
 
 
-def block_sql(stage: Stage, path: Any, first_number: int, header: list[str], encoding: str) -> str:
-    """The INSERT that loads one block of CSV records (no header line) into the stage."""
+def csv_records(data: bytes, quote: bytes) -> int:
+    """How many records a block of whole CSV records holds: its line breaks outside quoted
+    fields, plus a last record without one. Quoted fields pair up from the block's start (a
+    doubled quote is an empty pair), so the line breaks inside them are those of the pairs."""
+    breaks = data.count(b"\n")
+    if quote and quote in data:
+        pairs = _quoted_fields(quote)
+        breaks -= sum(field.count(b"\n") for field in pairs.findall(data) if b"\n" in field)
+    return breaks + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def trailing_blank_lines(data: bytes) -> int:
+    """The blank lines a block ends with (not records, on either path)."""
+    return max(data[len(data.rstrip(b"\r\n")) :].count(b"\n") - 1, 0)
+
+
+@functools.cache
+def _quoted_fields(quote: bytes) -> re.Pattern[bytes]:
+    q = re.escape(quote)
+    return re.compile(q + b"[^" + q + b"]*" + q)
+
+
+def block_sql(
+    stage: Stage,
+    path: Any,
+    first_number: int,
+    header: list[str],
+    encoding: str,
+    *,
+    records: int | None = None,
+) -> str:
+    """The INSERT that loads one block of CSV records (no header line) into the stage. Given the
+    ``records`` its cut counted, reading more fails the block (its numbers would run into the
+    next block's), which then goes to the row path."""
     contract, spec = stage.contract, stage.contract.format
     plan = CsvPlan(spec)
     fields = [f"f{i}" for i in range(len(header))]
@@ -288,6 +335,10 @@ def block_sql(stage: Stage, path: Any, first_number: int, header: list[str], enc
     typed = ", ".join(f"{value} AS {refs[c.name]}" for c, _, _, value, _ in built)
     final = ", ".join(f"{refs[c.name]} AS {ident(c.name)}" for c in contract.columns)
     read = _reader(path, fields, spec, encoding)
+    number = "_n"
+    if records is not None:
+        last = first_number + records - 1
+        number = f"CASE WHEN _n > {last} THEN error('more records than the block was cut with') ELSE _n END"
     return f"""
         INSERT INTO stage BY NAME
         WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, * FROM {read}),
@@ -295,7 +346,8 @@ def block_sql(stage: Stage, path: Any, first_number: int, header: list[str], enc
         typed AS (SELECT *, {typed} FROM tested),
         judged AS (SELECT *, {judged} FROM typed),
         checked AS (SELECT *, {part} AS _part, {" AND ".join(checks) or "true"} AS _ok FROM judged)
-        SELECT _n, {final}, _part, _ok, CASE WHEN _ok THEN NULL ELSE [{", ".join(fields)}] END AS _fields,
+        SELECT {number} AS _n, {final}, _part, _ok,
+               CASE WHEN _ok THEN NULL ELSE [{", ".join(fields)}] END AS _fields,
                {string_list(extra) if extra else "NULL::VARCHAR[]"} AS _extra, {off} AS _off FROM checked
         """
 

@@ -9,11 +9,10 @@ them ``"12"`` and ``12``, or a repeated key, could not be told apart). Split at 
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from cornlake.contracts import MAX_NEW_COLUMNS, Column, FormatSpec
@@ -45,7 +44,7 @@ from cornlake.transform.fastpath import (
     timestamp_ok,
     verdicts,
 )
-from cornlake.transform.formats.base import InputFormat, Sink
+from cornlake.transform.formats.base import InputFormat, SideBySide, Sink
 from cornlake.transform.read import RAW_SNIPPET, RawRecord, bytes_stream, snippet
 from cornlake.transform.stage import DATA_ERRORS, MAX_LINE_BYTES
 
@@ -296,40 +295,28 @@ class JsonLines(InputFormat):
         return ""
 
     def feed_fast(self, stream: io.BufferedReader, sink: Sink, header: list[str] | None) -> None:
-        """Blocks load side by side, one per core (their record numbers are known when they are
-        cut), except under ``new_columns: evolve``, where a block's new fields become columns
-        before the next block loads."""
+        """Blocks load side by side, one per core (a block's record count is its line count),
+        except under ``new_columns: evolve``, where a block's new fields become columns before
+        the next block loads."""
         workers = 1 if self.contract.new_columns == "evolve" else sink.stage.threads
-        pending: deque[tuple[Future[int | None], bytes, int]] = deque()
-        number = 1
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cornlake-block") as pool:
+        load = functools.partial(self._load, sink, parallel=workers > 1)
+        with SideBySide(sink, workers, load, self._block_records, first_number=1) as queue:
             for item in blocks(stream, line_cut):
                 if not isinstance(item, Block):
-                    while pending:
-                        self._settle(pending.popleft(), sink)
-                    sink.route(self.records(item.stream, first_number=number))
+                    sink.route(self.records(item.stream, first_number=queue.drain()))
                     return
                 data = item.data
-                if number == 1 and data.startswith(codecs.BOM_UTF8):
+                if queue.next_number == 1 and data.startswith(codecs.BOM_UTF8):
                     data = data[3:]
-                load = pool.submit(self._load, sink, data, number, workers > 1)
-                pending.append((load, data, number))
-                number += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-                while len(pending) >= workers:  # at most one block per core in memory, plus the next
-                    self._settle(pending.popleft(), sink)
-            while pending:
-                self._settle(pending.popleft(), sink)
+                queue.add(data, data.count(b"\n") + (0 if data.endswith(b"\n") else 1))
+            queue.drain()
 
-    def _settle(self, block: tuple[Future[int | None], bytes, int], sink: Sink) -> None:
-        """A loaded block counted, or its records sent to the row path, in file order."""
-        load, data, number = block
-        loaded = load.result()
-        if loaded is None:
-            sink.route(self.records(bytes_stream(data), first_number=number))
-        else:
-            sink.fast_records += loaded
+    def _block_records(self, data: bytes, first: int) -> Iterator[RawRecord]:
+        return self.records(bytes_stream(data), first_number=first)
 
-    def _load(self, sink: Sink, data: bytes, number: int, parallel: bool = False) -> int | None:
+    def _load(
+        self, sink: Sink, data: bytes, number: int, records: int, *, parallel: bool = False
+    ) -> int | None:
         """Records of one block loaded by the fast path; None if DuckDB cannot read the block."""
         if b"\x01" in data:  # the line reader's column delimiter: only in invalid JSON
             return None
