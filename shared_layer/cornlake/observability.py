@@ -6,9 +6,10 @@ order: ``logger.inject_lambda_context``, then ``tracer.capture_lambda_handler`` 
 function traces), then ``metrics.log_metrics``.
 
 The tracer is created on first use: importing the X-Ray SDK costs about 110 ms, which the
-byte-landing functions (ingest API, landing copy) cannot afford on a cold start. They rely
-on Lambda's active tracing (the invocation segment) and do not import it; the functions
-that do heavy work (transform, catalog, quality) add powertools' tracer for subsegments.
+byte-landing functions (ingest API, landing copy) and the transform (its import budget is
+400 ms) cannot afford on a cold start. They rely on Lambda's active tracing (the invocation
+segment) and do not import it; catalog, quality and models add powertools' tracer,
+whose patched AWS clients show each call as a subsegment.
 """
 
 from __future__ import annotations

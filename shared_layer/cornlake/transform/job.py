@@ -57,6 +57,7 @@ class TransformOutcome:
     coverage: Coverage = field(default_factory=Coverage)
     warnings: list[str] = field(default_factory=list)
     raw_metadata: dict[str, str] = field(default_factory=dict)  # the raw object's: its ingest run, channel
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of the conversion
 
 
 def start_run(request: TransformRequest) -> RunRecord:
@@ -237,6 +238,7 @@ def _outcome(batch: CuratedBatch, quarantine_key: str, response: Any, done: Conv
         coverage=done.coverage,
         warnings=done.warnings,
         raw_metadata=dict(response.get("Metadata", {})),
+        phases=dict(done.phases),
     )
 
 
@@ -281,6 +283,8 @@ def describe(
         "contract_version": contract.version,
         "transformed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "warnings": outcome.warnings,
+        # where the conversion's time went (docs/PERFORMANCE.md), in place of X-Ray subsegments
+        "phase_ms": {name: round(seconds * 1000) for name, seconds in outcome.phases.items()},
     }
     if byte_range is not None:
         run.details |= {

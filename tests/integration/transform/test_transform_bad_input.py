@@ -279,6 +279,9 @@ def test_rows_repeated_by_primary_key_are_quarantined_as_duplicates(stack: Local
     details = json.loads(json.loads(result["run"].to_json())["details"])
     assert details["duplicates_quarantined"] == 2
     assert details["fast_path_rows"] == 4  # every record was clean: the fast path took them all
+    # ... and the run record says where the conversion's time went, phase by phase
+    assert {"read and cut", "fast path: type and check", "duplicates", "write"} <= set(details["phase_ms"])
+    assert all(isinstance(ms, int) and ms >= 0 for ms in details["phase_ms"].values())
 
 
 def test_parquet_inputs_are_retyped_to_the_contract(stack: LocalLake) -> None:
