@@ -126,6 +126,10 @@ class Stage:
             if self._loading == 0:
                 self.load_seconds += now - self._loading_since
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's own cursor on the staging database (for work done side by side)."""
+        return self._cursor()
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._cursors, "con", None)
         if cursor is None:

@@ -9,6 +9,7 @@ removes the extra parts it left before.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -63,8 +64,9 @@ def write_parquet(
 ) -> list[OutputFile]:
     """Write the staged rows as Parquet under ``out``, one folder per partition value.
 
-    One partition at a time: a single Parquet writer is open, so memory does not grow
-    with the number of partitions (DuckDB's PARTITION_BY keeps a writer per partition).
+    One partition per core at a time: as many Parquet writers are open as the function has
+    cores, so memory does not grow with the number of partitions (DuckDB's PARTITION_BY keeps
+    a writer per partition).
     With several partitions the rows are first sorted by partition, so each partition's
     rows are read once instead of every partition rescanning (and unspilling) them all."""
     out.mkdir(parents=True, exist_ok=True)
@@ -84,22 +86,31 @@ def write_parquet(
         "cornlake.contract_version": str(contract.version),
     }
     kv = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in metadata.items()) + "}"
-    files = []
-    for n, value in enumerate(values):
+
+    def write(n: int, value: str) -> list[OutputFile]:
         folder = out / f"partition-{n}"
-        con.execute(
+        cursor = stage.cursor() if workers > 1 else con
+        cursor.execute(
             f"""COPY (
                 SELECT {", ".join(columns)}, {literal(stage.ingest_id)} AS {LINEAGE_COLUMN}
                 FROM {table} WHERE {part} = {literal(value)}
             ) TO {literal(str(folder))} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES {target_bytes},
                 ROW_GROUP_SIZE {row_group_rows}, FILENAME_PATTERN 'part-{{i}}', KV_METADATA {kv})"""
         )
+        written = []
         for path in sorted(folder.glob("part-*.parquet"), key=lambda p: int(p.stem.split("-")[1])):
-            count = con.execute(
+            count = cursor.execute(
                 f"SELECT sum(num_rows) FROM parquet_file_metadata({literal(str(path))})"
             ).fetchone()
-            files.append(OutputFile(value, path, int(count[0]) if count else 0))
-    return files
+            written.append(OutputFile(value, path, int(count[0]) if count else 0))
+        return written
+
+    # Partitions are written side by side, one per core, each on its own cursor.
+    workers = min(stage.threads, len(values))
+    if workers <= 1:
+        return [f for n, value in enumerate(values) for f in write(n, value)]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cornlake-write") as pool:
+        return [f for written in pool.map(write, range(len(values)), values) for f in written]
 
 
 @dataclass

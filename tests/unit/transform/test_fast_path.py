@@ -311,3 +311,32 @@ def test_overlapping_block_loads_count_their_time_once(tmp_path: Path) -> None:
         sink._loads(-1)  # 14: the second ends
     # THEN the loading phase is the 4 s of wall time, not the 7 s the two loads add up to
     assert sink.load_seconds == 4.0
+
+
+def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition(tmp_path: Path) -> None:
+    # GIVEN four cores and 300 events over twelve days, with repeated keys and bad values
+    contract = registry().get("app", "events")
+    lines = [
+        json.dumps(event(event_id=f"e{i % 280}", event_time=f"2026-11-{1 + i % 12:02d}T10:00:00Z"))
+        for i in range(300)
+    ]
+    lines[17] = json.dumps(event(event_id="bad", amount="dez"))
+    body = ("\n".join(lines) + "\n").encode()
+    threads: set[str] = set()
+    cursor = stage.Stage.cursor
+
+    def spy(self: stage.Stage) -> Any:
+        threads.add(threading.current_thread().name)
+        return cursor(self)
+
+    with (
+        mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
+        mock.patch.object(stage.Stage, "cursor", spy),
+    ):
+        done = assert_same(contract, body, tmp_path)
+    # THEN every partition has its own files, with exactly its days' rows, written on several threads
+    assert done.rows_out == 280 and done.quarantined == 20 and len({f.partition for f in done.files}) == 12
+    for row in curated_rows(done):
+        assert row[0] == row[3].strftime("%Y-%m-%d")  # partition value = the row's event day
+    assert sum(f.rows for f in done.files) == 280
+    assert len(threads) > 1 and all(t.startswith("cornlake-write") for t in threads)
