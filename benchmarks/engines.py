@@ -28,8 +28,10 @@ def _cores(engine: str) -> None:
     cores = sorted(os.sched_getaffinity(0))[: 2 if engine.endswith("_2cores") else 1]
     os.sched_setaffinity(0, set(cores))
     os.environ["POLARS_MAX_THREADS"] = str(len(cores))  # read when polars is imported
-    if engine.startswith("cornlake") or engine in ("duckdb_copy", "polars_sink"):
-        return  # none loads pyarrow; importing it here would add its memory to their peak
+    if engine.startswith("cornlake") or engine in ("duckdb_copy", "polars_sink", "quality"):
+        # none loads pyarrow (nor does the quality function): importing it here would add its
+        # memory to their peak
+        return
     import pyarrow as pa
 
     pa.set_cpu_count(1)
