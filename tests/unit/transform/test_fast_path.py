@@ -35,6 +35,17 @@ def event(**changes: Any) -> dict[str, Any]:
     return {**base, **changes}
 
 
+def watch_threads(threads: set[str], method: str) -> Any:
+    """Patch a Stage cursor method to note the name of every thread that asks for a cursor."""
+    original = getattr(stage.Stage, method)
+
+    def spy(self: stage.Stage) -> Any:
+        threads.add(threading.current_thread().name)
+        return original(self)
+
+    return mock.patch.object(stage.Stage, method, spy)
+
+
 TRICKY_EVENTS: list[Any] = [
     event(),
     event(amount=12.345),  # more places than decimal(12,2)
@@ -201,16 +212,10 @@ def test_csv_blocks_loaded_side_by_side_give_the_row_converters_answer(tmp_path:
     rows[60] = "60;01/11/2026;;Ana;Recife;PE;Café;1;1,00;1,00\r61;01/11/2026;;Bia;Recife;PE;Café;1;1,00;1,00"
     body = ("\n".join([VENDAS_HEADER, *rows]) + "\n").encode("latin-1")
     threads: set[str] = set()
-    cursor = stage.Stage._cursor
-
-    def spy(self: stage.Stage) -> Any:
-        threads.add(threading.current_thread().name)
-        return cursor(self)
-
     with (
         mock.patch.object(blocks, "BLOCK_BYTES", 2048),
         mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
-        mock.patch.object(stage.Stage, "_cursor", spy),
+        watch_threads(threads, "_cursor"),
     ):
         done = assert_same(contract, body, tmp_path)
     # THEN rows, quarantine and record numbers are the row converter's, and the blocks were
@@ -281,16 +286,10 @@ def test_blocks_loaded_side_by_side_give_the_row_converters_answer(tmp_path: Pat
         lines[i] = json.dumps(event(event_id=f"x{i}", amount="dez"))
     body = ("\n".join(lines) + "\n").encode()
     threads: set[str] = set()
-    cursor = stage.Stage._cursor
-
-    def spy(self: stage.Stage) -> Any:
-        threads.add(threading.current_thread().name)
-        return cursor(self)
-
     with (
         mock.patch.object(blocks, "BLOCK_BYTES", 4096),
         mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
-        mock.patch.object(stage.Stage, "_cursor", spy),
+        watch_threads(threads, "_cursor"),
     ):
         done = assert_same(contract, body, tmp_path)
     # THEN the answer is the row converter's (rows, quarantine, first record of a key wins),
@@ -323,15 +322,9 @@ def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition
     lines[17] = json.dumps(event(event_id="bad", amount="dez"))
     body = ("\n".join(lines) + "\n").encode()
     threads: set[str] = set()
-    cursor = stage.Stage.cursor
-
-    def spy(self: stage.Stage) -> Any:
-        threads.add(threading.current_thread().name)
-        return cursor(self)
-
     with (
         mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
-        mock.patch.object(stage.Stage, "cursor", spy),
+        watch_threads(threads, "cursor"),
     ):
         done = assert_same(contract, body, tmp_path)
     # THEN every partition has its own files, with exactly its days' rows, written on several threads
