@@ -81,11 +81,7 @@ def write_parquet(
             f"FROM stage ORDER BY _part; DROP TABLE stage"
         )
         table, part = "by_partition", "_part"
-    metadata = {
-        "cornlake.contract": contract.qualified_name,
-        "cornlake.contract_version": str(contract.version),
-    }
-    kv = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in metadata.items()) + "}"
+    kv = _kv_metadata(contract)
 
     def write(n: int, value: str) -> list[OutputFile]:
         folder = out / f"partition-{n}"
@@ -111,6 +107,15 @@ def write_parquet(
         return [f for n, value in enumerate(values) for f in write(n, value)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cornlake-write") as pool:
         return [f for written in pool.map(write, range(len(values)), values) for f in written]
+
+
+def _kv_metadata(contract: Contract) -> str:
+    """The contract each Parquet file was written under, as DuckDB's KV_METADATA."""
+    metadata = {
+        "cornlake.contract": contract.qualified_name,
+        "cornlake.contract_version": str(contract.version),
+    }
+    return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in metadata.items()) + "}"
 
 
 @dataclass

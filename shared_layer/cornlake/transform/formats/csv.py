@@ -335,10 +335,7 @@ def block_sql(
     typed = ", ".join(f"{value} AS {refs[c.name]}" for c, _, _, value, _ in built)
     final = ", ".join(f"{refs[c.name]} AS {ident(c.name)}" for c in contract.columns)
     read = _reader(path, fields, spec, encoding)
-    number = "_n"
-    if records is not None:
-        last = first_number + records - 1
-        number = f"CASE WHEN _n > {last} THEN error('more records than the block was cut with') ELSE _n END"
+    number = _numbered(first_number, records)
     return f"""
         INSERT INTO stage BY NAME
         WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, * FROM {read}),
@@ -350,6 +347,14 @@ def block_sql(
                CASE WHEN _ok THEN NULL ELSE [{", ".join(fields)}] END AS _fields,
                {string_list(extra) if extra else "NULL::VARCHAR[]"} AS _extra, {off} AS _off FROM checked
         """
+
+
+def _numbered(first_number: int, records: int | None) -> str:
+    """A record's number, failing the block when it reads more records than its cut counted."""
+    if records is None:
+        return "_n"
+    last = first_number + records - 1
+    return f"CASE WHEN _n > {last} THEN error('more records than the block was cut with') ELSE _n END"
 
 
 def _reader(path: Any, fields: list[str], spec: FormatSpec, encoding: str) -> str:
