@@ -2,7 +2,7 @@
 (cornlake.transform); big objects come back through the same queue as byte ranges.
 
 No X-Ray SDK here (about 110 ms of every cold start): Lambda's active tracing records each
-invocation, and the run record and the per-phase times of ``cornlake runs`` say where it went."""
+invocation, and each run record's ``details.phase_ms`` says where its time went."""
 
 from typing import Any
 

@@ -333,3 +333,23 @@ def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition
         assert row[0] == row[3].strftime("%Y-%m-%d")  # partition value = the row's event day
     assert sum(f.rows for f in done.files) == 280
     assert len(threads) > 1 and all(t.startswith("cornlake-write") for t in threads)
+
+
+def test_a_csv_with_a_new_column_under_evolve_gives_the_row_converters_answer_on_several_cores(
+    tmp_path: Path,
+) -> None:
+    # GIVEN an evolving contract, a header with a field it lacks, four cores and many small
+    # blocks, some with a ragged row (those go to the row path while others load)
+    contract = dataclasses.replace(registry().get("erp", "vendas"), new_columns="evolve")
+    rows = [f"{i};01/11/2026;;Ana;Recife;PE;Café;1;1,00;1,00;loja" for i in range(600)]
+    for i in range(5, 600, 45):
+        rows[i] = f"{i};01/11/2026;;Ana"
+    body = ("\n".join([VENDAS_HEADER + ";canal", *rows]) + "\n").encode("latin-1")
+    with (
+        mock.patch.object(blocks, "BLOCK_BYTES", 2048),
+        mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
+    ):
+        done = assert_same(contract, body, tmp_path)
+    # THEN the new column is added once, and every other row is curated with its value
+    assert done.evolved_columns == ["canal"] and (done.rows_out, done.quarantined) == (586, 14)
+    assert {row[-2] for row in curated_rows(done)} == {"loja"}

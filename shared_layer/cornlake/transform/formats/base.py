@@ -139,6 +139,11 @@ class InputFormat(ABC):
         """The encoding DuckDB reads a block in (cp1252 blocks are re-encoded to UTF-8 first)."""
         return "latin-1" if self.spec.encoding == "latin-1" else "utf-8"
 
+    def block_workers(self, sink: Sink) -> int:
+        """How many blocks load side by side: one per core, except under ``new_columns: evolve``,
+        where a new field becomes a column (ALTER TABLE) between two blocks, never during one."""
+        return 1 if self.contract.new_columns == "evolve" else sink.stage.threads
+
     def block_file(self, data: bytes, tmp: Path, name: str = "block") -> Path | None:
         """A block as a file DuckDB reads; None if it needs the row path."""
         if self.spec.encoding == "cp1252":

@@ -200,10 +200,9 @@ class Csv(InputFormat):
             self._saw_header(header)
             number = 1
         self.header = header or self.header
-        load = functools.partial(self._load, sink, parallel=sink.stage.threads > 1)
-        with SideBySide(
-            sink, sink.stage.threads, load, self._block_records, first_number=number + 1
-        ) as queue:
+        workers = self.block_workers(sink)  # one under evolve: the row path may add columns
+        load = functools.partial(self._load, sink, parallel=workers > 1)
+        with SideBySide(sink, workers, load, self._block_records, first_number=number + 1) as queue:
             for item in blocks(stream, functools.partial(csv_cut, quote=self.quote)):
                 if not isinstance(item, Block):
                     sink.route(self.records(item.stream, header=self.header, first_number=queue.drain()))

@@ -298,7 +298,7 @@ class JsonLines(InputFormat):
         """Blocks load side by side, one per core (a block's record count is its line count),
         except under ``new_columns: evolve``, where a block's new fields become columns before
         the next block loads."""
-        workers = 1 if self.contract.new_columns == "evolve" else sink.stage.threads
+        workers = self.block_workers(sink)
         load = functools.partial(self._load, sink, parallel=workers > 1)
         with SideBySide(sink, workers, load, self._block_records, first_number=1) as queue:
             for item in blocks(stream, line_cut):
