@@ -4,6 +4,7 @@ with Lambda's SQS semantics (partial failures, retries, DLQ) doing the delivery.
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,34 @@ def test_a_poison_message_is_retried_then_moved_to_the_dlq(fresh: LocalLake) -> 
     assert len(attempts) == 3  # maxReceiveCount in template.yaml
     assert len(list_keys(fresh, names["curated_bucket"])) == 1  # the other file went through
     assert any("ConnectionResetError" in e or "connection reset" in e for e in fresh.errors)
+
+
+def test_a_lake_that_does_not_go_idle_says_which_handler_is_running_and_where(fresh: LocalLake) -> None:
+    """A handler that hangs (here, held on an event) is named in the idle wait's error, with the
+    queue still holding its message and the handler's frames, so a stuck run can be diagnosed."""
+    names = fresh.describe()
+    release, real = threading.Event(), job.transform_object
+
+    def hang(s3_client: Any, contract: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=60)
+        return real(s3_client, contract, **kwargs)
+
+    key = "source=ref/dataset=lojas/ingest_date=2026-11-20/20261120T120000Z-0000000000aa-lojas.json"
+    with mock.patch.object(job, "transform_object", side_effect=hang):
+        fresh.client("s3").put_object(
+            Bucket=names["raw_bucket"], Key=key, Body=sample("ref/samples/lojas.json").read_bytes()
+        )
+        try:
+            with pytest.raises(TimeoutError) as stuck:
+                fresh.wait_until_idle(timeout=3)
+        finally:
+            release.set()
+        fresh.wait_until_idle(timeout=60)
+    message = str(stuck.value)
+    assert "messages pending: {'cornlake-local-transform': 1}" in message, message
+    assert "TransformFunction running for" in message, message
+    assert "in hang" in message and "release.wait" in message, message
+    assert len(list_keys(fresh, names["curated_bucket"])) == 1  # released, it ran to the end
 
 
 def test_cli_verbs_against_the_local_lake(

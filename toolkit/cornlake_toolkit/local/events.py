@@ -10,8 +10,10 @@ retries take seconds. S3 → SQS and SNS → SQS are the emulator's own notifica
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +49,10 @@ def queue_name(arn: str) -> str:
     return arn.rsplit(":", 1)[1]
 
 
+def queue_name_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[1]
+
+
 class EventSources:
     """The SQS pollers of every function, with pause (while the emulator is reset) and idle wait."""
 
@@ -67,6 +73,7 @@ class EventSources:
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._busy = 0  # pollers inside a receive-and-deliver round
+        self._invoking: dict[int, tuple[str, float]] = {}  # poller thread → (function, since)
         self._lock = threading.Lock()
         self._running = threading.Event()  # cleared while the emulator's state is swapped
         self._running.set()
@@ -153,6 +160,7 @@ class EventSources:
     ) -> None:
         event = {"Records": [sqs_record(m, queue_arn, self.region) for m in messages]}
         failed: set[str] = set()
+        self._invoking[threading.get_ident()] = (function.logical_id, time.monotonic())
         try:
             result = function.invoke(event)
             if partial and isinstance(result, dict):
@@ -160,6 +168,8 @@ class EventSources:
         except Exception as err:  # noqa: BLE001 - an unhandled error fails the whole batch, as in Lambda
             self.record_error(function, err)
             failed = {m["MessageId"] for m in messages}
+        finally:
+            self._invoking.pop(threading.get_ident(), None)
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
@@ -189,9 +199,29 @@ class EventSources:
             if quiet >= 3:
                 return
             time.sleep(0.2)
+        pending = {queue_name_of(url): n for url in urls if (n := self._pending(sqs, url))}
         raise TimeoutError(
-            f"the local lake did not go idle within {timeout}s; poller errors: {self.errors[-5:]}"
+            f"the local lake did not go idle within {timeout}s; messages pending: {pending}; "
+            f"poller errors: {self.errors[-5:]}{self.running_handlers()}"
         )
+
+    def running_handlers(self) -> str:
+        """The handlers still running, each with how long it has run and where its threads are
+        (the handler's poller thread and any worker threads it started)."""
+        frames, now = sys._current_frames(), time.monotonic()
+        lines = [
+            f"\n{name} running for {now - since:.0f}s in:\n"
+            + "".join(traceback.format_stack(frames[ident])[-6:])
+            for ident, (name, since) in list(self._invoking.items())
+            if ident in frames
+        ]
+        workers = {t.name: t.ident for t in threading.enumerate() if t.name.startswith("cornlake-")}
+        lines += [
+            f"\n{name}:\n" + "".join(traceback.format_stack(frames[ident])[-4:])
+            for name, ident in workers.items()
+            if ident is not None and ident in frames
+        ]
+        return "".join(lines)
 
     @staticmethod
     def _pending(sqs: Any, url: str) -> int:
