@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -19,6 +20,7 @@ from equivalence import assert_same, curated_rows
 
 from cornlake.contracts import registry
 from cornlake.transform import blocks, stage
+from cornlake.transform.formats import base
 from cornlake.transform.formats.csv import csv_records
 
 
@@ -296,6 +298,67 @@ def test_blocks_loaded_side_by_side_give_the_row_converters_answer(tmp_path: Pat
     # and the blocks were loaded on more than one thread
     assert done.rows_in == 600 and done.quarantined >= 17 + 12 and done.fast_path_rows > 400
     assert len(threads) > 1 and all(t.startswith("cornlake-block") for t in threads)
+
+
+@dataclasses.dataclass
+class CountingSink:
+    """The part of a Sink that settling a loaded block touches."""
+
+    fast_records: int = 0
+
+
+def held_loads(release: threading.Event, started: list[int]) -> Any:
+    def load(data: bytes, first: int, records: int) -> int:
+        started.append(first)
+        assert release.wait(timeout=10), "the test never released the loads"
+        return records
+
+    return load
+
+
+def test_with_two_workers_two_blocks_load_while_the_next_one_is_cut() -> None:
+    # GIVEN two workers whose loads are held until the test releases them
+    release, started = threading.Event(), []
+    queue = base.SideBySide(
+        CountingSink(), 2, held_loads(release, started), lambda d, f: iter(()), first_number=1
+    )  # type: ignore[arg-type]
+    with queue:
+        # WHEN two blocks are added
+        queue.add(b"a\nb\n", 2)
+        queue.add(b"c\n", 1)
+        # THEN both load at once and adding returned, so the third block is cut meanwhile
+        assert wait_for(lambda: len(started) == 2) and started == [1, 3]
+        release.set()
+        queue.add(b"d\n", 1)
+        assert queue.drain() == 5
+    assert queue.sink.fast_records == 4
+
+
+def test_with_one_worker_a_block_has_loaded_before_the_next_is_cut() -> None:
+    # GIVEN one worker (one core, or `new_columns: evolve`): its load is held
+    release, started = threading.Event(), []
+    queue = base.SideBySide(
+        CountingSink(), 1, held_loads(release, started), lambda d, f: iter(()), first_number=1
+    )  # type: ignore[arg-type]
+    added = threading.Thread(target=queue.add, args=(b"a\n", 1))
+    with queue:
+        added.start()
+        # THEN adding waits for the load: no second block is cut while one loads
+        assert wait_for(lambda: started == [1])
+        added.join(timeout=0.3)
+        assert added.is_alive()
+        release.set()
+        added.join(timeout=10)
+        assert not added.is_alive() and queue.sink.fast_records == 1
+
+
+def wait_for(condition: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def test_overlapping_block_loads_count_their_time_once(tmp_path: Path) -> None:

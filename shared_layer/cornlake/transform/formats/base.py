@@ -95,7 +95,10 @@ class SideBySide:
             _Loading(self._pool.submit(self._load, data, first, records), data, first, records)
         )
         self.next_number += records
-        while len(self._pending) >= self.workers:
+        # With one worker a block settles before the next is cut (so under `new_columns:
+        # evolve` no two loads overlap); with more, as many blocks load as there are workers
+        # while the next one is cut.
+        while len(self._pending) >= self.workers + (self.workers > 1):
             self._settle()
 
     def drain(self) -> int:
