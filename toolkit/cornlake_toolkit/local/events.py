@@ -49,10 +49,6 @@ def queue_name(arn: str) -> str:
     return arn.rsplit(":", 1)[1]
 
 
-def queue_name_of(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[1]
-
-
 class EventSources:
     """The SQS pollers of every function, with pause (while the emulator is reset) and idle wait."""
 
@@ -187,19 +183,18 @@ class EventSources:
     def wait_until_idle(self, timeout: float = 60.0) -> None:
         """Block until every function queue is empty and no handler is running."""
         sqs = self.client("sqs")
-        urls = [
-            sqs.get_queue_url(QueueName=queue_name(props["Queue"]))["QueueUrl"]
-            for function in self.functions.values()
-            for props in function.event_sources("SQS")
-        ]
+        names = {
+            queue_name(props["Queue"]) for f in self.functions.values() for props in f.event_sources("SQS")
+        }
+        urls = {name: sqs.get_queue_url(QueueName=name)["QueueUrl"] for name in sorted(names)}
         deadline = time.monotonic() + timeout
         quiet = 0
         while time.monotonic() < deadline:
-            quiet = quiet + 1 if sum(self._pending(sqs, url) for url in urls) == 0 else 0
+            quiet = quiet + 1 if sum(self._pending(sqs, url) for url in urls.values()) == 0 else 0
             if quiet >= 3:
                 return
             time.sleep(0.2)
-        pending = {queue_name_of(url): n for url in urls if (n := self._pending(sqs, url))}
+        pending = {name: n for name, url in urls.items() if (n := self._pending(sqs, url))}
         raise TimeoutError(
             f"the local lake did not go idle within {timeout}s; messages pending: {pending}; "
             f"poller errors: {self.errors[-5:]}{self.running_handlers()}"
