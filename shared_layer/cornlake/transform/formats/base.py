@@ -79,6 +79,10 @@ class SideBySide:
         first_number: int,
     ) -> None:
         self.sink, self.workers, self._load, self._rows = sink, max(workers, 1), load, rows
+        # With one worker a block settles before the next is cut (so under `new_columns:
+        # evolve` no two loads overlap); with more, every worker loads a block while the next
+        # one is cut.
+        self._held = self.workers + 1 if self.workers > 1 else 1
         self.next_number = first_number  # the number the next block's first record gets
         self._pending: deque[_Loading] = deque()
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cornlake-block")
@@ -95,10 +99,7 @@ class SideBySide:
             _Loading(self._pool.submit(self._load, data, first, records), data, first, records)
         )
         self.next_number += records
-        # With one worker a block settles before the next is cut (so under `new_columns:
-        # evolve` no two loads overlap); with more, as many blocks load as there are workers
-        # while the next one is cut.
-        while len(self._pending) >= self.workers + (self.workers > 1):
+        while len(self._pending) >= self._held:
             self._settle()
 
     def drain(self) -> int:
