@@ -117,7 +117,7 @@ class EventSources:
 
     def _poll(self, function: LocalFunction, props: dict[str, Any]) -> None:
         sqs = self.client("sqs")
-        url = sqs.get_queue_url(QueueName=queue_name(props["Queue"]))["QueueUrl"]
+        url = ""  # resolved inside a round, so a reset that swaps the queues meanwhile is retried
         batch_size = min(int(props.get("BatchSize", 10)), 10)
         partial = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
         while not self._stop.is_set():
@@ -126,6 +126,7 @@ class EventSources:
                 continue
             messages: list[dict[str, Any]] = []
             try:
+                url = url or sqs.get_queue_url(QueueName=queue_name(props["Queue"]))["QueueUrl"]
                 messages = sqs.receive_message(
                     QueueUrl=url,
                     MaxNumberOfMessages=batch_size,
@@ -197,8 +198,13 @@ class EventSources:
         pending = {name: n for name, url in urls.items() if (n := self._pending(sqs, url))}
         raise TimeoutError(
             f"the local lake did not go idle within {timeout}s; messages pending: {pending}; "
-            f"poller errors: {self.errors[-5:]}{self.running_handlers()}"
+            f"poller errors: {self.errors[-5:]}{self.dead_pollers()}{self.running_handlers()}"
         )
+
+    def dead_pollers(self) -> str:
+        """The pollers that have stopped although the lake has not (each leaves its queue unread)."""
+        dead = [t.name for t in self._threads if not t.is_alive()]
+        return f"; pollers stopped: {dead}" if dead and not self._stop.is_set() else ""
 
     def running_handlers(self) -> str:
         """The handlers still running, each with how long it has run and where its threads are
