@@ -83,3 +83,42 @@ def test_lake_formation_grants_the_analyst_only_columns_not_tagged_pii() -> None
     assert catalog_env["LAKE_FORMATION_TAGS"] == "true"
     catalog_policies = [p["PolicyName"] for p in governed.properties("CatalogRole")["Policies"]]
     assert "lake-formation-tags" in catalog_policies
+
+
+def test_the_api_invokes_the_published_alias_that_snapstart_restores() -> None:
+    template = transformed()
+    post = template.properties("IngestApi")["Body"]["paths"]["/v1/ingest/{source}/{dataset}"]["post"]
+    assert post["x-amazon-apigateway-integration"]["uri"].endswith(
+        "/functions/IngestApiFunctionAliaslive/invocations"
+    )
+    assert template.properties("IngestApiFunctionAliaslive")["Name"] == "live"
+    assert (
+        template.properties("IngestApiFunctionIngestPermissionlive")["FunctionName"]
+        == "IngestApiFunctionAliaslive"
+    )
+    assert template.properties("IngestApiFunction")["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    off = transformed(IngestApiSnapStart="None")
+    assert off.properties("IngestApiFunction")["SnapStart"] == {"ApplyOn": "None"}
+
+
+def test_every_snapstart_function_meets_snapstarts_requirements() -> None:
+    template = transformed()
+    snapstarted = [
+        logical_id
+        for logical_id in template.of_type("AWS::Lambda::Function")
+        if template.properties(logical_id).get("SnapStart", {}).get("ApplyOn") == "PublishedVersions"
+    ]
+    assert snapstarted == ["IngestApiFunction"]
+    for logical_id in snapstarted:
+        props = template.properties(logical_id)
+        major, minor = (int(n) for n in props["Runtime"].removeprefix("python").split("."))
+        assert (major, minor) >= (3, 12), f"{logical_id}: SnapStart needs Python 3.12 or later"
+        assert props.get("EphemeralStorage", {}).get("Size", 512) <= 512, logical_id
+        assert "FileSystemConfigs" not in props, f"{logical_id}: SnapStart does not support EFS"
+        aliases = [
+            a
+            for a in template.of_type("AWS::Lambda::Alias")
+            if template.properties(a)["FunctionName"] == logical_id
+        ]
+        assert aliases, f"{logical_id}: SnapStart applies to published versions, so callers need an alias"
+        assert all("ProvisionedConcurrencyConfig" not in template.properties(a) for a in aliases), logical_id
