@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -56,11 +57,11 @@ def test_a_poller_whose_queue_vanishes_at_start_retries_and_delivers(
         "GetQueueUrl",
     )
     real_lookup = sqs.get_queue_url
-    lookups: list[str] = []
+    failed = threading.Event()
 
-    def lookup(**kwargs: Any) -> Any:
-        lookups.append(kwargs["QueueName"])
-        if len(lookups) == 1:
+    def lookup(**kwargs: Any) -> Any:  # the poller's first lookup fails, not the idle wait's
+        if threading.current_thread().name.startswith("poller-") and not failed.is_set():
+            failed.set()
             raise missing
         return real_lookup(**kwargs)
 
