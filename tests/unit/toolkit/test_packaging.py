@@ -18,11 +18,12 @@ import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("app", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
-def imported_by(folder: str) -> set[str]:
+def imported_by(folder: str, *, whole_names: bool = False) -> set[str]:
+    """The modules (top-level packages, unless ``whole_names``) importing a handler loads."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "shared_layer")}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT / folder / "app.py")],
@@ -31,7 +32,8 @@ def imported_by(folder: str) -> set[str]:
         check=True,
         env=env,
     )
-    return set(json.loads(out.stdout))
+    modules = json.loads(out.stdout)
+    return set(modules) if whole_names else {m.split(".")[0] for m in modules}
 
 
 @pytest.mark.parametrize(
@@ -52,6 +54,17 @@ def test_functions_import_only_what_they_ship(folder: str, engines: set[str]) ->
     assert modules & {"duckdb", "pyarrow"} == engines
     requirements = (ROOT / folder / "requirements.txt").read_text()
     assert {e for e in ("duckdb", "pyarrow") if f"{e}==" in requirements} == engines
+
+
+@pytest.mark.parametrize(
+    "folder",
+    ["lambda_ingest_s3_copy", "lambda_transform_curated", "lambda_catalog_sync", "lambda_data_quality"],
+)
+def test_queue_fed_functions_build_their_batch_response_without_powertools_batch_utility(folder: str) -> None:
+    # the utility imports every event data class: 35-48 ms of each cold start (docs/PERFORMANCE.md)
+    modules = imported_by(folder, whole_names=True)
+    assert "cornlake.consumer" in modules
+    assert not {m for m in modules if m.startswith("aws_lambda_powertools.utilities.batch")}
 
 
 def test_layer_holds_the_contracts() -> None:
