@@ -1,13 +1,18 @@
-"""The transform's staging area: an in-memory DuckDB database (spilling to /tmp) that every
-converted row passes through.
+"""The transform's staging area: every converted row passes through it on its way to Parquet.
 
 Each input format's fast path loads blocks of raw records here as set-based SQL
-(``insert``); records it is not sure of keep their raw text (``flagged``) for the row
-path, whose typed rows come back as canonical JSON lines (``add_row``). When the whole
-object is read, duplicates by primary key are found (exactly, however large the file:
-DuckDB spills to disk), and cornlake.transform.write writes the rows as Parquet.
+(``insert``). A block's typed rows go straight to a Parquet file of their own on /tmp,
+sorted by partition, with small row groups; the staging database keeps only what must be
+looked up: the records the fast path was not sure of, with their raw text (``flagged``),
+for the row path, whose typed rows come back as canonical JSON lines (``add_row``) and join
+the files at the end. Duplicates by primary key are then found exactly over the files' key
+columns (DuckDB spills to disk past its memory limit), and cornlake.transform.write writes
+each partition from the block files, whose row-group statistics let every partition read
+little more than its own rows.
 
-Memory stays flat: DuckDB works within ``memory_limit`` and spills to /tmp beyond it.
+Staging rows in files rather than in a database table costs no checkpoints (an in-memory
+table copies its row groups every 16 MB appended) and no sort before the partitioned write.
+Memory stays flat: blocks are written as they load, and DuckDB works within ``memory_limit``.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ import duckdb
 
 from cornlake.contracts import Contract
 from cornlake.datatypes import duckdb_type
-from cornlake.sqlquote import ident, literal
+from cornlake.sqlquote import ident, literal, string_list
 
 MEMORY_LIMIT_MB = 160  # DuckDB's working memory; beyond it, it spills to /tmp
+BLOCK_ROW_GROUP_ROWS = 16_384  # a block file's row groups: small, so a partition's read skips most
 MAX_LINE_BYTES = 9 * 1024 * 1024  # longer lines fail the block, which then goes to the row path
 # Errors DuckDB raises for data it cannot read (bad bytes, malformed JSON, ragged CSV): the
 # block goes to the row path, which says what is wrong record by record.
@@ -79,11 +85,19 @@ class Stage:
             f"SET autoinstall_known_extensions=false; SET home_directory={literal(str(tmp))}"
         )
         self.evolved: list[str] = []
-        columns = ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in contract.columns)
+        types = {c.name: duckdb_type(c.type) for c in contract.columns}
+        columns = ", ".join(f"{ident(name)} {t}" for name, t in types.items())
+        # Flagged records only: the rows the fast path accepted are in the block files.
         self.con.execute(
             f"CREATE TABLE stage (_n BIGINT, {columns}, _part VARCHAR, _ok BOOLEAN, "
             "_raw VARCHAR, _fields VARCHAR[], _extra VARCHAR[], _off VARCHAR)"
         )
+        self._key = [ident(c) for c in contract.primary_key]
+        self._blocks = tmp / "staged"
+        self._blocks.mkdir(parents=True, exist_ok=True)
+        self._files: dict[Path, int] = {}  # each block file → the number of its first record now
+        self._files_lock = threading.Lock()
+        self._dups = False  # a table of duplicate record numbers exists
         self._rows_file = tmp / "row-path.jsonl"
         self._rows_handle = self._rows_file.open("w", encoding="utf-8")
         self._row_path_rows = 0
@@ -104,16 +118,36 @@ class Stage:
             moment = f"timezone({literal(part.timezone)}, {moment})"
         return f"strftime({moment}, {literal(part.value_format)})"
 
-    def insert(self, sql: str, *, parallel: bool = False) -> int:
-        """Run an INSERT built by a format's fast path; return how many rows it added.
-        ``parallel``: on this thread's own cursor, so blocks load side by side (DuckDB appends
-        from several connections to one table without conflict)."""
+    def insert(self, select: str, *, first: int, parallel: bool = False) -> int:
+        """Load one block: ``select`` (built by a format's fast path) gives its rows, the first
+        numbered ``first``. They are written to the block's file, sorted by partition; its
+        accepted rows' keys and its flagged records come into the database. Returns how many
+        rows the block gave. On any error nothing of the block stays. ``parallel``: on this
+        thread's own cursor, so blocks load side by side (DuckDB appends from several
+        connections to one table without conflict)."""
+        con = self._cursor() if parallel else self.con
+        path = self._blocks / f"block-{first}.parquet"
         self._loads(+1)
         try:
-            row = (self._cursor() if parallel else self.con).execute(sql).fetchone()
+            row = con.execute(
+                f"COPY (SELECT * FROM ({select}) ORDER BY _part) TO {literal(str(path))} "
+                f"(FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
+            ).fetchone()
+            self._index(con, path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         finally:
             self._loads(-1)
+        with self._files_lock:
+            self._files[path] = first
         return int(row[0]) if row else 0
+
+    @staticmethod
+    def _index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        """A block file's flagged records into the database."""
+        src = f"read_parquet({literal(str(path))})"
+        con.execute(f"INSERT INTO stage BY NAME SELECT * FROM {src} WHERE NOT _ok")
 
     def _loads(self, change: int) -> None:
         """Count the time any INSERT runs once, however many overlap, so the phases of a run
@@ -140,12 +174,28 @@ class Stage:
         """Forget the records numbered ``first`` to ``first + records - 1`` (one block's), so the
         row path can read that block again."""
         con = self._cursor() if parallel else self.con
+        path = self._blocks / f"block-{first}.parquet"
+        with self._files_lock:
+            self._files.pop(path, None)
+        path.unlink(missing_ok=True)
         con.execute("DELETE FROM stage WHERE _n BETWEEN ? AND ?", [first, first + records - 1])
 
     def renumber(self, first: int, by: int) -> None:
         """Move the records numbered ``first`` and on ``by`` numbers up: a block before them,
-        read by the row path, held more records than its cut counted."""
+        read by the row path, held more records than its cut counted. Block files from there
+        on are written again with their new numbers (rare: a line break DuckDB refuses)."""
         self.con.execute("UPDATE stage SET _n = _n + ? WHERE _n >= ?", [by, first])
+        with self._files_lock:
+            moved = [(path, start) for path, start in self._files.items() if start >= first]
+            for path, start in moved:
+                again = path.with_suffix(".renumbered")
+                self.con.execute(
+                    f"COPY (SELECT * REPLACE (_n + {int(by)} AS _n) FROM read_parquet({literal(str(path))}) "
+                    f"ORDER BY _part) TO {literal(str(again))} "
+                    f"(FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
+                )
+                again.replace(path)
+                self._files[path] = start + by
 
     def flagged(self) -> Iterator[Flagged]:
         """Records the fast path did not accept, in file order, for the row path to decide."""
@@ -155,14 +205,18 @@ class Stage:
                 yield Flagged(int(number), raw or "", fields, column or "")
 
     def new_fields(self, first_number: int) -> set[str]:
-        """Fields outside the contract in the records loaded from ``first_number`` on."""
+        """Fields outside the contract in the records loaded from ``first_number`` on. Unless
+        new fields are discarded, a record with one is flagged: it is in the database."""
         rows = self.con.execute(
             "SELECT DISTINCT unnest(_extra) FROM stage WHERE _n >= ? AND _extra IS NOT NULL", [first_number]
         )
         return {str(r[0]) for r in rows.fetchall()}
 
     def unexpected_columns(self) -> set[str]:
-        rows = self.con.execute("SELECT DISTINCT unnest(_extra) FROM stage WHERE _extra IS NOT NULL")
+        """Fields outside the contract in any record loaded (accepted ones are in the files)."""
+        accepted = f" UNION ALL SELECT _extra FROM {self._all_files()}" if self._files else ""
+        everything = f"(SELECT _extra FROM stage{accepted})"
+        rows = self.con.execute(f"SELECT DISTINCT unnest(_extra) FROM {everything} WHERE _extra IS NOT NULL")
         return {str(r[0]) for r in rows.fetchall()}
 
     # -- the row path ---------------------------------------------------------------
@@ -183,19 +237,24 @@ class Stage:
                 self.evolved.append(name)
 
     def _load_row_path(self) -> None:
+        """The row path's rows become one more file; the flagged records they decided go."""
         self._rows_handle.close()
-        self.con.execute("DELETE FROM stage WHERE NOT _ok")
+        self.con.execute("DELETE FROM stage")  # flagged records only, every one decided by now
         if not self._row_path_rows:
             return
         types = {"_n": "BIGINT", "_part": "VARCHAR"}
         types |= {c.name: duckdb_type(c.type) for c in self.contract.columns}
         types |= dict.fromkeys(self.evolved, "VARCHAR")
         columns = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
+        path = self._blocks / "row-path.parquet"
         self.con.execute(
-            "INSERT INTO stage BY NAME SELECT *, true AS _ok FROM "
+            "COPY (SELECT *, true AS _ok FROM "
             f"read_json({literal(str(self._rows_file))}, format='newline_delimited', "
-            f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2})"
+            f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2}) ORDER BY _part) "
+            f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed, "
+            f"ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
         )
+        self._files[path] = 0
 
     # -- finishing ------------------------------------------------------------------
 
@@ -204,24 +263,54 @@ class Stage:
         (record number, key, the row as JSON). The first occurrence stays."""
         self._load_row_path()
         key = self.contract.primary_key
-        if not key:
+        if not key or not self._files:
             return []
-        cols = ", ".join(ident(c) for c in key)
-        by_key = ", ".join("s." + ident(c) for c in key)
+        cols = ", ".join(self._key)
+        by_key = ", ".join("s." + k for k in self._key)
         self.con.execute(
-            f"""CREATE TEMP TABLE dups AS
-            WITH repeated AS (SELECT {cols} FROM stage GROUP BY ALL HAVING count(*) > 1)
+            f"""CREATE TABLE dups AS
+            WITH keys AS (SELECT _n, {cols} FROM {self._all_files()} WHERE _ok),
+            repeated AS (SELECT {cols} FROM keys GROUP BY ALL HAVING count(*) > 1)
             SELECT _n FROM (
                 SELECT s._n, row_number() OVER (PARTITION BY {by_key} ORDER BY s._n) AS k
-                FROM stage s SEMI JOIN repeated r USING ({cols})
+                FROM keys s SEMI JOIN repeated r USING ({cols})
             ) WHERE k > 1"""
         )
+        self._dups = True
+        # the row as the staging table holds it: its number, columns, partition and markers
+        shape = ["_n", *(c.name for c in self.contract.columns), "_part", "_ok", "_raw", "_fields"]
+        shape += ["_extra", "_off", *self.evolved]
+        present = self.staged_columns()
+        row = ", ".join(self._column(name, present) for name in shape)
+        staged = f"(SELECT {row} FROM {self._all_files()} WHERE _ok)"
         rows = self.con.execute(
-            f"SELECT s._n, [{', '.join(f'CAST(s.{ident(c)} AS VARCHAR)' for c in key)}], "
-            f"to_json(s) FROM stage s SEMI JOIN dups USING (_n) ORDER BY s._n"
+            f"SELECT s._n, [{', '.join(f'CAST(s.{ident(c)} AS VARCHAR)' for c in key)}], to_json(s) "
+            f"FROM {staged} s SEMI JOIN dups USING (_n) ORDER BY s._n"
         ).fetchall()
-        self.con.execute("DELETE FROM stage WHERE _n IN (SELECT _n FROM dups)")
         return [(int(n), list(k), str(j)) for n, k, j in rows]
+
+    def _all_files(self) -> str:
+        files = sorted(str(p) for p in self._files)
+        return f"read_parquet({string_list(files)}, union_by_name=true)"
+
+    def staged_columns(self) -> set[str]:
+        """The columns the staged rows have (a new column only where some file holds it)."""
+        if not self._files:
+            return set()
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {self._all_files()}").fetchall()
+        return {str(r[0]) for r in described}
+
+    @staticmethod
+    def _column(name: str, present: set[str]) -> str:
+        return ident(name) if name in present else f"NULL AS {ident(name)}"
+
+    def staged_rows(self) -> str:
+        """The rows to write, as a subquery: every accepted row but the duplicates; empty
+        (no columns) when nothing was staged."""
+        if not self._files:
+            return ""
+        dups = " AND _n NOT IN (SELECT _n FROM dups)" if self._dups else ""
+        return f"(SELECT * FROM {self._all_files()} WHERE _ok{dups})"
 
     def close(self) -> None:
         if not self._rows_handle.closed:

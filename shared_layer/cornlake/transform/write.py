@@ -66,30 +66,29 @@ def write_parquet(
 
     One partition per core at a time: as many Parquet writers are open as the function has
     cores, so memory does not grow with the number of partitions (DuckDB's PARTITION_BY keeps
-    a writer per partition).
-    With several partitions the rows are first sorted by partition, so each partition's
-    rows are read once instead of every partition rescanning (and unspilling) them all."""
+    a writer per partition). Each partition reads the staged block files, sorted by partition
+    in small row groups, so their statistics skip the row groups of other partitions."""
     out.mkdir(parents=True, exist_ok=True)
     contract, con = stage.contract, stage.con
-    columns = [ident(c.name) for c in contract.columns] + [ident(n) for n in sorted(stage.evolved)]
-    part = f"coalesce(_part, {literal(default_partition)})"
-    values = [str(r[0]) for r in con.execute(f"SELECT DISTINCT {part} FROM stage ORDER BY 1").fetchall()]
-    table = "stage"
-    if len(values) > 1:
-        con.execute(
-            f"CREATE TABLE by_partition AS SELECT {', '.join(columns)}, {part} AS _part "
-            f"FROM stage ORDER BY _part; DROP TABLE stage"
-        )
-        table, part = "by_partition", "_part"
+    rows = stage.staged_rows()
+    if not rows:
+        return []
+    present = stage.staged_columns()
+    names = [c.name for c in contract.columns] + sorted(stage.evolved)
+    columns = [ident(n) if n in present else f"NULL::VARCHAR AS {ident(n)}" for n in names]
+    by_ingest_date = contract.partitioning.by == "ingest_date"  # one value: the object's ingest date
+    part = literal(default_partition) if by_ingest_date else "_part"
+    values = [str(r[0]) for r in con.execute(f"SELECT DISTINCT {part} FROM {rows} ORDER BY 1").fetchall()]
     kv = _kv_metadata(contract)
 
     def write(n: int, value: str) -> list[OutputFile]:
         folder = out / f"partition-{n}"
         cursor = stage.cursor() if workers > 1 else con
+        where = "" if by_ingest_date else f"WHERE _part = {literal(value)}"
         cursor.execute(
             f"""COPY (
                 SELECT {", ".join(columns)}, {literal(stage.ingest_id)} AS {LINEAGE_COLUMN}
-                FROM {table} WHERE {part} = {literal(value)}
+                FROM {rows} {where}
             ) TO {literal(str(folder))} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES {target_bytes},
                 ROW_GROUP_SIZE {row_group_rows}, FILENAME_PATTERN 'part-{{i}}', KV_METADATA {kv})"""
         )

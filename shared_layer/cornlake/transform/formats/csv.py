@@ -223,7 +223,7 @@ class Csv(InputFormat):
             return None
         try:
             sql = block_sql(sink.stage, path, number, self.header, self.duckdb_encoding, records=records)
-            loaded = sink.stage.insert(sql, parallel=parallel)
+            loaded = sink.stage.insert(sql, first=number, parallel=parallel)
             if loaded < records - trailing_blank_lines(data):
                 # DuckDB skips blank lines: after one, its record numbers would fall behind the
                 # row converter's, so the row path reads this block instead
@@ -307,7 +307,7 @@ def block_sql(
     *,
     records: int | None = None,
 ) -> str:
-    """The INSERT that loads one block of CSV records (no header line) into the stage. Given the
+    """The SELECT that types and checks one block of CSV records (no header line) for the stage. Given the
     ``records`` its cut counted, reading more fails the block (its numbers would run into the
     next block's), which then goes to the row path."""
     contract, spec = stage.contract, stage.contract.format
@@ -336,7 +336,6 @@ def block_sql(
     read = _reader(path, fields, spec, encoding)
     number = _numbered(first_number, records)
     return f"""
-        INSERT INTO stage BY NAME
         WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, * FROM {read}),
         tested AS (SELECT *, {null_tests} FROM src),
         typed AS (SELECT *, {typed} FROM tested),

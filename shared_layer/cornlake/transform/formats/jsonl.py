@@ -327,7 +327,7 @@ class JsonLines(InputFormat):
             for guarded in (False, True):  # the unguarded query is faster; it fails on malformed JSON
                 try:
                     sql = block_sql(sink.stage, path, number, self.duckdb_encoding, guarded)
-                    loaded = sink.stage.insert(sql, parallel=parallel)
+                    loaded = sink.stage.insert(sql, first=number, parallel=parallel)
                 except DATA_ERRORS:
                     continue
                 if self.contract.new_columns == "evolve":
@@ -409,7 +409,7 @@ def _row_checks(stage: Stage, plan: JsonPlan, guarded: bool) -> tuple[list[str],
 
 
 def block_sql(stage: Stage, path: Any, first_number: int, encoding: str, guarded: bool) -> str:
-    """The INSERT that loads one block of JSON lines into the stage.
+    """The SELECT that types and checks one block of JSON lines for the stage.
 
     ``guarded`` checks each line is valid JSON first: slower, but a malformed line is
     flagged instead of failing the block."""
@@ -423,7 +423,6 @@ def block_sql(stage: Stage, path: Any, first_number: int, encoding: str, guarded
         f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})"
     )
     return f"""
-        INSERT INTO stage BY NAME
         WITH src AS (SELECT {first_number - 1} + row_number() OVER () AS _n, line FROM {read}),
         docs AS (SELECT _n, line, {doc} AS doc FROM src WHERE line IS NOT NULL),
         parsed AS (SELECT _n, line, json_extract_string(doc, {paths}) AS s, json_type(doc, {paths}) AS t,
