@@ -8,7 +8,7 @@ One raw object (or one byte range of a split object) goes through these modules 
     feed       blocks to the fast path, everything else to the row path
     fastpath   the contract's checks as DuckDB column expressions (sound, not complete)
     rowpath    the reference converter, record by record, with the reasons it refuses
-    stage      the staging database: every row, duplicates by primary key
+    stage      the staging area: block files on /tmp, flagged records, duplicates by key
     write      partitioned Parquet and the quarantine file, uploaded under deterministic keys
     split      objects too big for one invocation, cut into byte ranges at record ends
 

@@ -1,7 +1,7 @@
 """Feeding one raw object to the two conversion paths.
 
 ``Feeder`` opens the object through its input format and, when the contract can take the
-fast path, lets the format load it block by block into the staging database; everything
+fast path, lets the format load it block by block into the staging area; everything
 else goes to the row path (cornlake.transform.rowpath): contracts the fast path does not
 cover, blocks DuckDB cannot read, and, at the end, the records the fast path was not sure
 of (``flagged``).

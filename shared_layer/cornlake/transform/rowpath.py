@@ -2,7 +2,7 @@
 
 ``RowConverter`` turns one input record (a dict) into a typed row with the per-type
 converters of cornlake.transform.values, or lists every problem in it. ``RowPath`` routes
-records through it: typed rows to the staging database, refused ones to quarantine with the
+records through it: typed rows to the staging area, refused ones to quarantine with the
 column, the value and the reason. The fast path hands it every record it is not sure of.
 """
 

@@ -214,7 +214,8 @@ class Stage:
 
     def unexpected_columns(self) -> set[str]:
         """Fields outside the contract in any record loaded (accepted ones are in the files)."""
-        accepted = f" UNION ALL SELECT _extra FROM {self._all_files()}" if self._files else ""
+        files = "_extra" in self.staged_columns()  # every block file has it, the row path's not
+        accepted = f" UNION ALL SELECT _extra FROM {self._all_files()}" if files else ""
         everything = f"(SELECT _extra FROM stage{accepted})"
         rows = self.con.execute(f"SELECT DISTINCT unnest(_extra) FROM {everything} WHERE _extra IS NOT NULL")
         return {str(r[0]) for r in rows.fetchall()}

@@ -16,7 +16,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from equivalence import assert_same, curated_rows
+from equivalence import assert_same, convert, curated_rows
 
 from cornlake.contracts import registry
 from cornlake.transform import blocks, stage
@@ -373,6 +373,41 @@ def test_overlapping_block_loads_count_their_time_once(tmp_path: Path) -> None:
         sink._loads(-1)  # 14: the second ends
     # THEN the loading phase is the 4 s of wall time, not the 7 s the two loads add up to
     assert sink.load_seconds == 4.0
+
+
+def test_accepted_rows_are_staged_in_block_files_and_the_database_holds_only_flagged_records(
+    tmp_path: Path,
+) -> None:
+    # GIVEN 600 events in small blocks over six days, two of them with a value only the row
+    # path can decide, and one repeated key
+    contract = registry().get("app", "events")
+    lines = [
+        json.dumps(event(event_id=f"e{i % 599}", event_time=f"2026-11-{1 + i % 6:02d}T10:00:00Z"))
+        for i in range(600)
+    ]
+    lines[5] = json.dumps(event(event_id="bad", amount="dez"))
+    lines[300] = json.dumps(event(event_id="text", amount="12.50"))
+    body = ("\n".join(lines) + "\n").encode()
+    seen: dict[str, Any] = {}
+    deciding = stage.Stage.flagged
+
+    def look(self: stage.Stage) -> Any:  # when the row path is about to decide the flagged records
+        staged = self.tmp / "staged"
+        seen["database"] = self.con.execute("SELECT count(*) FROM stage").fetchone()
+        seen["files"] = len(list(staged.glob("block-*.parquet")))
+        seen["in_files"] = self.con.execute(
+            f"SELECT count(*), count(DISTINCT _part) FROM read_parquet('{staged}/block-*.parquet') WHERE _ok"
+        ).fetchone()
+        return deciding(self)
+
+    with mock.patch.object(blocks, "BLOCK_BYTES", 8192), mock.patch.object(stage.Stage, "flagged", look):
+        done = convert(contract, body, tmp_path / "fast", fast=True)
+    # THEN the accepted rows were on disk in several block files, the database held the two
+    # flagged records only, and the curated files hold each row once, the duplicate refused
+    assert seen["database"] == (2,) and seen["files"] > 3 and seen["in_files"] == (598, 6)
+    assert (done.rows_in, done.rows_out, done.duplicates) == (600, 598, 1)
+    assert done.fast_path_rows == 598  # then less the duplicate; the row path took "12.50"
+    assert len({f.partition for f in done.files}) == 7  # "12.50" came on 2026-11-20
 
 
 def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition(tmp_path: Path) -> None:

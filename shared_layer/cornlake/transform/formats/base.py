@@ -5,7 +5,7 @@ An ``InputFormat`` knows, for one contract:
 * ``records``: how to read its stream record by record, for the row path (every format);
 * ``fast_path_gap``: whether this contract can take the fast path ('' when it can), and
   ``feed_fast``: how to cut the stream into blocks of whole records and load each one into
-  the staging database as set-based SQL;
+  the staging area as set-based SQL;
 * ``flagged_record``: how a record the fast path was unsure of becomes a record again;
 * ``splittable`` and ``split_bounds``: whether, and where, a big object can be cut into
   byte ranges, and ``range_header``: what a range after the first needs from the object's
