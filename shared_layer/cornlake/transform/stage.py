@@ -35,6 +35,7 @@ from cornlake.datatypes import duckdb_type
 from cornlake.sqlquote import ident, literal, string_list
 
 MEMORY_LIMIT_MB = 160  # DuckDB's working memory; beyond it, it spills to /tmp
+ROW_CHUNK_BYTES = 8 * 1024 * 1024  # the row path's rows are staged in files of about this much JSON
 BLOCK_ROW_GROUP_ROWS = 16_384  # a block file's row groups: small, so a partition's read skips most
 MAX_LINE_BYTES = 9 * 1024 * 1024  # longer lines fail the block, which then goes to the row path
 # Errors DuckDB raises for data it cannot read (bad bytes, malformed JSON, ragged CSV): the
@@ -98,11 +99,12 @@ class Stage:
         self._files: dict[Path, int] = {}  # each block file → the number of its first record now
         self._files_lock = threading.Lock()
         self._dups = False  # a table of duplicate record numbers exists
-        self._rows_file = tmp / "row-path.jsonl"
+        self._rows_file = tmp / "row-path.jsonl"  # the row path's rows since the last chunk file
         self._rows_handle = self._rows_file.open("w", encoding="utf-8")
-        self._row_path_rows = 0
-        self.load_seconds = 0.0  # wall time with a fast-path INSERT running: typing and checking
-        self._loading = 0  # INSERTs running now (blocks load side by side on several cores)
+        self._rows_bytes = 0
+        self._row_chunks = 0
+        self.load_seconds = 0.0  # wall time with a block loading: typing, checking, staging
+        self._loading = 0  # blocks loading now (side by side on several cores)
         self._loading_since = 0.0
         self._load_lock = threading.Lock()
 
@@ -120,11 +122,11 @@ class Stage:
 
     def insert(self, select: str, *, first: int, parallel: bool = False) -> int:
         """Load one block: ``select`` (built by a format's fast path) gives its rows, the first
-        numbered ``first``. They are written to the block's file, sorted by partition; its
-        accepted rows' keys and its flagged records come into the database. Returns how many
-        rows the block gave. On any error nothing of the block stays. ``parallel``: on this
-        thread's own cursor, so blocks load side by side (DuckDB appends from several
-        connections to one table without conflict)."""
+        numbered ``first``. They are written to the block's file, sorted by partition, and its
+        flagged records come into the database. Returns how many rows the block gave. On any
+        error nothing of the block stays. ``parallel``: on this thread's own cursor, so blocks
+        load side by side (DuckDB appends from several connections to one table without
+        conflict)."""
         con = self._cursor() if parallel else self.con
         path = self._blocks / f"block-{first}.parquet"
         self._loads(+1)
@@ -150,7 +152,7 @@ class Stage:
         con.execute(f"INSERT INTO stage BY NAME SELECT * FROM {src} WHERE NOT _ok")
 
     def _loads(self, change: int) -> None:
-        """Count the time any INSERT runs once, however many overlap, so the phases of a run
+        """Count the time any block loads once, however many overlap, so the phases of a run
         still add up to its wall time."""
         with self._load_lock:
             now = time.perf_counter()
@@ -223,12 +225,34 @@ class Stage:
     # -- the row path ---------------------------------------------------------------
 
     def add_row(self, number: int, row: dict[str, Any], partition: str) -> None:
-        """A row typed by the row path (cornlake.transform.rowpath)."""
-        self._rows_handle.write(
-            json.dumps({"_n": number, "_part": partition, **row}, default=_canonical, ensure_ascii=False)
-            + "\n"
-        )
-        self._row_path_rows += 1
+        """A row typed by the row path (cornlake.transform.rowpath). Every ``ROW_CHUNK_BYTES``
+        of them become a file like a block's, so no sort ever holds more than that."""
+        line = json.dumps({"_n": number, "_part": partition, **row}, default=_canonical, ensure_ascii=False)
+        self._rows_bytes += self._rows_handle.write(line + "\n")
+        if self._rows_bytes >= ROW_CHUNK_BYTES:
+            self._row_chunk()
+
+    def _row_chunk(self) -> None:
+        """The row path's rows so far as one more staged file (their numbers are final)."""
+        self._rows_handle.close()
+        if self._rows_bytes:
+            types = {"_n": "BIGINT", "_part": "VARCHAR"}
+            types |= {c.name: duckdb_type(c.type) for c in self.contract.columns}
+            types |= dict.fromkeys(self.evolved, "VARCHAR")
+            columns = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
+            path = self._blocks / f"row-path-{self._row_chunks}.parquet"
+            self.con.execute(
+                "COPY (SELECT *, true AS _ok FROM "
+                f"read_json({literal(str(self._rows_file))}, format='newline_delimited', "
+                f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2}) ORDER BY _part) "
+                f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed, "
+                f"ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
+            )
+            with self._files_lock:
+                self._files[path] = 0  # never renumbered: the row path numbered them as they are
+            self._row_chunks += 1
+        self._rows_handle = self._rows_file.open("w", encoding="utf-8")
+        self._rows_bytes = 0
 
     def evolve(self, names: Sequence[str]) -> None:
         """Columns schema evolution added (text columns)."""
@@ -238,24 +262,10 @@ class Stage:
                 self.evolved.append(name)
 
     def _load_row_path(self) -> None:
-        """The row path's rows become one more file; the flagged records they decided go."""
+        """The row path's last rows become a file; the flagged records they decided go."""
+        self._row_chunk()
         self._rows_handle.close()
         self.con.execute("DELETE FROM stage")  # flagged records only, every one decided by now
-        if not self._row_path_rows:
-            return
-        types = {"_n": "BIGINT", "_part": "VARCHAR"}
-        types |= {c.name: duckdb_type(c.type) for c in self.contract.columns}
-        types |= dict.fromkeys(self.evolved, "VARCHAR")
-        columns = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
-        path = self._blocks / "row-path.parquet"
-        self.con.execute(
-            "COPY (SELECT *, true AS _ok FROM "
-            f"read_json({literal(str(self._rows_file))}, format='newline_delimited', "
-            f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2}) ORDER BY _part) "
-            f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed, "
-            f"ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
-        )
-        self._files[path] = 0
 
     # -- finishing ------------------------------------------------------------------
 

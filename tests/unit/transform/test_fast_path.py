@@ -410,6 +410,24 @@ def test_accepted_rows_are_staged_in_block_files_and_the_database_holds_only_fla
     assert len({f.partition for f in done.files}) == 7  # "12.50" came on 2026-11-20
 
 
+def test_the_row_paths_rows_are_staged_in_chunks_so_no_sort_holds_them_all(tmp_path: Path) -> None:
+    # GIVEN 400 events over four days with repeated keys and a bad value, and chunks of 4 KiB
+    contract = registry().get("app", "events")
+    lines = [
+        json.dumps(event(event_id=f"e{i % 350}", event_time=f"2026-11-{1 + i % 4:02d}T10:00:00Z"))
+        for i in range(400)
+    ]
+    lines[123] = json.dumps(event(event_id="bad", amount="dez"))
+    body = ("\n".join(lines) + "\n").encode()
+    with mock.patch.object(stage, "ROW_CHUNK_BYTES", 4096):
+        done = assert_same(contract, body, tmp_path)
+    # THEN the row converter's answer (every row through it) came from many chunk files, and the
+    # duplicates across chunks were found
+    chunks = list((tmp_path / "slow" / "staged").glob("row-path-*.parquet"))
+    assert len(chunks) > 10
+    assert (done.rows_out, done.duplicates, done.quarantined) == (349, 50, 51)
+
+
 def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition(tmp_path: Path) -> None:
     # GIVEN four cores and 300 events over twelve days, with repeated keys and bad values
     contract = registry().get("app", "events")
