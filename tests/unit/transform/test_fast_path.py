@@ -375,19 +375,26 @@ def test_overlapping_block_loads_count_their_time_once(tmp_path: Path) -> None:
     assert sink.load_seconds == 4.0
 
 
+def events_over_days(count: int, *, keys: int, days: int, bad: dict[int, dict[str, Any]]) -> bytes:
+    """``count`` events as JSON lines, keys ``e0``... repeating after ``keys``, spread over
+    ``days`` days of November, with the events at the ``bad`` positions changed."""
+    lines = [
+        json.dumps(event(event_id=f"e{i % keys}", event_time=f"2026-11-{1 + i % days:02d}T10:00:00Z"))
+        for i in range(count)
+    ]
+    for i, changes in bad.items():
+        lines[i] = json.dumps(event(**changes))
+    return ("\n".join(lines) + "\n").encode()
+
+
 def test_accepted_rows_are_staged_in_block_files_and_the_database_holds_only_flagged_records(
     tmp_path: Path,
 ) -> None:
     # GIVEN 600 events in small blocks over six days, two of them with a value only the row
     # path can decide, and one repeated key
     contract = registry().get("app", "events")
-    lines = [
-        json.dumps(event(event_id=f"e{i % 599}", event_time=f"2026-11-{1 + i % 6:02d}T10:00:00Z"))
-        for i in range(600)
-    ]
-    lines[5] = json.dumps(event(event_id="bad", amount="dez"))
-    lines[300] = json.dumps(event(event_id="text", amount="12.50"))
-    body = ("\n".join(lines) + "\n").encode()
+    bad = {5: {"event_id": "bad", "amount": "dez"}, 300: {"event_id": "text", "amount": "12.50"}}
+    body = events_over_days(600, keys=599, days=6, bad=bad)
     seen: dict[str, Any] = {}
     deciding = stage.Stage.flagged
 
@@ -413,12 +420,7 @@ def test_accepted_rows_are_staged_in_block_files_and_the_database_holds_only_fla
 def test_the_row_paths_rows_are_staged_in_chunks_so_no_sort_holds_them_all(tmp_path: Path) -> None:
     # GIVEN 400 events over four days with repeated keys and a bad value, and chunks of 4 KiB
     contract = registry().get("app", "events")
-    lines = [
-        json.dumps(event(event_id=f"e{i % 350}", event_time=f"2026-11-{1 + i % 4:02d}T10:00:00Z"))
-        for i in range(400)
-    ]
-    lines[123] = json.dumps(event(event_id="bad", amount="dez"))
-    body = ("\n".join(lines) + "\n").encode()
+    body = events_over_days(400, keys=350, days=4, bad={123: {"event_id": "bad", "amount": "dez"}})
     with mock.patch.object(stage, "ROW_CHUNK_BYTES", 4096):
         done = assert_same(contract, body, tmp_path)
     # THEN the row converter's answer (every row through it) came from many chunk files, and the
@@ -431,12 +433,7 @@ def test_the_row_paths_rows_are_staged_in_chunks_so_no_sort_holds_them_all(tmp_p
 def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition(tmp_path: Path) -> None:
     # GIVEN four cores and 300 events over twelve days, with repeated keys and bad values
     contract = registry().get("app", "events")
-    lines = [
-        json.dumps(event(event_id=f"e{i % 280}", event_time=f"2026-11-{1 + i % 12:02d}T10:00:00Z"))
-        for i in range(300)
-    ]
-    lines[17] = json.dumps(event(event_id="bad", amount="dez"))
-    body = ("\n".join(lines) + "\n").encode()
+    body = events_over_days(300, keys=280, days=12, bad={17: {"event_id": "bad", "amount": "dez"}})
     threads: set[str] = set()
     with (
         mock.patch.object(stage.os, "sched_getaffinity", return_value={0, 1, 2, 3}),
