@@ -36,6 +36,7 @@ from cornlake.sqlquote import ident, literal, string_list
 
 MEMORY_LIMIT_MB = 160  # DuckDB's working memory; beyond it, it spills to /tmp
 ROW_CHUNK_BYTES = 8 * 1024 * 1024  # the row path's rows are staged in files of about this much JSON
+PLAIN_STAGED_BYTES = 1 << 30  # staged files are compressed once they hold this much
 BLOCK_ROW_GROUP_ROWS = 16_384  # a block file's row groups: small, so a partition's read skips most
 MAX_LINE_BYTES = 9 * 1024 * 1024  # longer lines fail the block, which then goes to the row path
 # Errors DuckDB raises for data it cannot read (bad bytes, malformed JSON, ragged CSV): the
@@ -99,6 +100,7 @@ class Stage:
         self._files: dict[Path, int] = {}  # each block file → the number of its first record now
         self._files_lock = threading.Lock()
         self._dups = False  # a table of duplicate record numbers exists
+        self._staged_bytes = 0  # the block files' size so far
         self._rows_file = tmp / "row-path.jsonl"  # the row path's rows since the last chunk file
         self._rows_handle = self._rows_file.open("w", encoding="utf-8")
         self._rows_bytes = 0
@@ -133,7 +135,7 @@ class Stage:
         try:
             row = con.execute(
                 f"COPY (SELECT * FROM ({select}) ORDER BY _part) TO {literal(str(path))} "
-                f"(FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
+                f"({self._file_options()})"
             ).fetchone()
             self._index(con, path)
         except BaseException:
@@ -143,7 +145,14 @@ class Stage:
             self._loads(-1)
         with self._files_lock:
             self._files[path] = first
+            self._staged_bytes += path.stat().st_size
         return int(row[0]) if row else 0
+
+    def _file_options(self) -> str:
+        """How a staged file is written: uncompressed (the fastest) while the files hold less than
+        ``PLAIN_STAGED_BYTES``, snappy (about half the size) after, so a big object's files fit /tmp."""
+        codec = "uncompressed" if self._staged_bytes < PLAIN_STAGED_BYTES else "snappy"
+        return f"FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS}"
 
     @staticmethod
     def _index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -194,7 +203,7 @@ class Stage:
                 self.con.execute(
                     f"COPY (SELECT * REPLACE (_n + {int(by)} AS _n) FROM read_parquet({literal(str(path))}) "
                     f"ORDER BY _part) TO {literal(str(again))} "
-                    f"(FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
+                    f"({self._file_options()})"
                 )
                 again.replace(path)
                 self._files[path] = start + by
@@ -245,11 +254,11 @@ class Stage:
                 "COPY (SELECT *, true AS _ok FROM "
                 f"read_json({literal(str(self._rows_file))}, format='newline_delimited', "
                 f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2}) ORDER BY _part) "
-                f"TO {literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed, "
-                f"ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS})"
+                f"TO {literal(str(path))} ({self._file_options()})"
             )
             with self._files_lock:
                 self._files[path] = 0  # never renumbered: the row path numbered them as they are
+                self._staged_bytes += path.stat().st_size
             self._row_chunks += 1
         self._rows_handle = self._rows_file.open("w", encoding="utf-8")
         self._rows_bytes = 0

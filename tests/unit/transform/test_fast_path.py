@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import duckdb
 import pytest
 from equivalence import assert_same, convert, curated_rows
 
@@ -428,6 +429,24 @@ def test_the_row_paths_rows_are_staged_in_chunks_so_no_sort_holds_them_all(tmp_p
     chunks = list((tmp_path / "slow" / "staged").glob("row-path-*.parquet"))
     assert len(chunks) > 10
     assert (done.rows_out, done.duplicates, done.quarantined) == (349, 50, 51)
+
+
+def test_staged_files_are_compressed_once_they_hold_enough_and_give_the_same_answer(tmp_path: Path) -> None:
+    # GIVEN a stage that compresses its files from the first byte on, and small blocks
+    contract = registry().get("app", "events")
+    body = events_over_days(300, keys=280, days=3, bad={40: {"event_id": "bad", "amount": "dez"}})
+    with mock.patch.object(blocks, "BLOCK_BYTES", 8192), mock.patch.object(stage, "PLAIN_STAGED_BYTES", 0):
+        done = assert_same(contract, body, tmp_path)
+    # THEN every staged file, the fast path's and the row path's, is snappy, and the rows are
+    # the row converter's
+    staged = sorted((tmp_path / "fast" / "staged").glob("*.parquet"))
+    staged += sorted((tmp_path / "slow" / "staged").glob("*.parquet"))
+    assert len(staged) > 3
+    codecs = duckdb.sql(
+        f"SELECT DISTINCT compression FROM parquet_metadata({[str(p) for p in staged]})"
+    ).fetchall()
+    assert codecs == [("SNAPPY",)]
+    assert (done.rows_out, done.duplicates, done.quarantined) == (279, 20, 21)
 
 
 def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition(tmp_path: Path) -> None:
