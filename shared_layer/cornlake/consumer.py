@@ -57,8 +57,9 @@ class SqsRecord:
         if not isinstance(record, dict) or not isinstance(record.get("messageId"), str):
             raise ValueError(f"not an SQS record (no messageId): {str(record)[:200]}")
         attributes = record.get("attributes") or {}
-        count = str(attributes.get("ApproximateReceiveCount") or "1")
-        return cls(record["messageId"], str(record.get("body") or ""), int(count) if count.isdigit() else 1)
+        received = str(attributes.get("ApproximateReceiveCount") or "1")
+        attempt = int(received) if received.isdigit() else 1
+        return cls(record["messageId"], str(record.get("body") or ""), attempt)
 
 
 class BatchFailed(Exception):

@@ -56,6 +56,12 @@ class Flagged:
     column: str = ""
 
 
+def column_or_null(name: str, present: set[str]) -> str:
+    """A staged column by name, or a NULL text in its place where no staged file holds it (a
+    new column only the quarantined records brought)."""
+    return ident(name) if name in present else f"NULL::VARCHAR AS {ident(name)}"
+
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, Decimal | date | datetime):
         return value.isoformat() if not isinstance(value, Decimal) else str(value)
@@ -134,7 +140,7 @@ class Stage:
         self._loads(+1)
         try:
             row = con.execute(
-                f"COPY (SELECT * FROM ({select}) ORDER BY _part) TO {literal(str(path))} "
+                f"COPY ({self._by_partition(f'SELECT * FROM ({select})')}) TO {literal(str(path))} "
                 f"({self._file_options()})"
             ).fetchone()
             self._index(con, path)
@@ -147,6 +153,11 @@ class Stage:
             self._files[path] = first
             self._staged_bytes += path.stat().st_size
         return int(row[0]) if row else 0
+
+    def _by_partition(self, select: str) -> str:
+        """``select`` sorted by partition, so a partition's read skips the other row groups
+        (with one partition per object, by ingest date, there is nothing to sort)."""
+        return select if self.contract.partitioning.by == "ingest_date" else f"{select} ORDER BY _part"
 
     def _file_options(self) -> str:
         """How a staged file is written: uncompressed (the fastest) while the files hold less than
@@ -200,11 +211,11 @@ class Stage:
             moved = [(path, start) for path, start in self._files.items() if start >= first]
             for path, start in moved:
                 again = path.with_suffix(".renumbered")
-                self.con.execute(
-                    f"COPY (SELECT * REPLACE (_n + {int(by)} AS _n) FROM read_parquet({literal(str(path))}) "
-                    f"ORDER BY _part) TO {literal(str(again))} "
-                    f"({self._file_options()})"
+                moved_rows = (
+                    f"SELECT * REPLACE (_n + {int(by)} AS _n) FROM read_parquet({literal(str(path))})"
                 )
+                target = f"{literal(str(again))} ({self._file_options()})"
+                self.con.execute(f"COPY ({self._by_partition(moved_rows)}) TO {target}")
                 again.replace(path)
                 self._files[path] = start + by
 
@@ -250,11 +261,12 @@ class Stage:
             types |= dict.fromkeys(self.evolved, "VARCHAR")
             columns = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
             path = self._blocks / f"row-path-{self._row_chunks}.parquet"
+            rows = (
+                f"SELECT *, true AS _ok FROM read_json({literal(str(self._rows_file))}, "
+                f"format='newline_delimited', columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2})"
+            )
             self.con.execute(
-                "COPY (SELECT *, true AS _ok FROM "
-                f"read_json({literal(str(self._rows_file))}, format='newline_delimited', "
-                f"columns={columns}, maximum_object_size={MAX_LINE_BYTES * 2}) ORDER BY _part) "
-                f"TO {literal(str(path))} ({self._file_options()})"
+                f"COPY ({self._by_partition(rows)}) TO {literal(str(path))} ({self._file_options()})"
             )
             with self._files_lock:
                 self._files[path] = 0  # never renumbered: the row path numbered them as they are
@@ -301,7 +313,7 @@ class Stage:
         shape = ["_n", *(c.name for c in self.contract.columns), "_part", "_ok", "_raw", "_fields"]
         shape += ["_extra", "_off", *self.evolved]
         present = self.staged_columns()
-        row = ", ".join(self._column(name, present) for name in shape)
+        row = ", ".join(column_or_null(name, present) for name in shape)
         staged = f"(SELECT {row} FROM {self._all_files()} WHERE _ok)"
         rows = self.con.execute(
             f"SELECT s._n, [{', '.join(f'CAST(s.{ident(c)} AS VARCHAR)' for c in key)}], to_json(s) "
@@ -319,10 +331,6 @@ class Stage:
             return set()
         described = self.con.execute(f"DESCRIBE SELECT * FROM {self._all_files()}").fetchall()
         return {str(r[0]) for r in described}
-
-    @staticmethod
-    def _column(name: str, present: set[str]) -> str:
-        return ident(name) if name in present else f"NULL AS {ident(name)}"
 
     def staged_rows(self) -> str:
         """The rows to write, as a subquery: every accepted row but the duplicates; empty

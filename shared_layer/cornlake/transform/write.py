@@ -19,9 +19,10 @@ from botocore.exceptions import ClientError
 from cornlake import keys
 from cornlake.contracts import LINEAGE_COLUMN, Contract
 from cornlake.messages import CuratedObject
-from cornlake.sqlquote import ident, literal
+from cornlake.sqlquote import literal
 from cornlake.transform.read import RawRecord
 from cornlake.transform.rowpath import Problem
+from cornlake.transform.stage import column_or_null
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -75,7 +76,7 @@ def write_parquet(
         return []
     present = stage.staged_columns()
     names = [c.name for c in contract.columns] + sorted(stage.evolved)
-    columns = [ident(n) if n in present else f"NULL::VARCHAR AS {ident(n)}" for n in names]
+    columns = [column_or_null(n, present) for n in names]
     by_ingest_date = contract.partitioning.by == "ingest_date"  # one value: the object's ingest date
     part = literal(default_partition) if by_ingest_date else "_part"
     values = [str(r[0]) for r in con.execute(f"SELECT DISTINCT {part} FROM {rows} ORDER BY 1").fetchall()]

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from equivalence import assert_same, convert, curated_rows
 
-from cornlake.contracts import registry
+from cornlake.contracts import Partitioning, registry
 from cornlake.transform import blocks, stage
 from cornlake.transform.formats import base
 from cornlake.transform.formats.csv import csv_records
@@ -447,6 +447,20 @@ def test_staged_files_are_compressed_once_they_hold_enough_and_give_the_same_ans
     ).fetchall()
     assert codecs == [("SNAPPY",)]
     assert (done.rows_out, done.duplicates, done.quarantined) == (279, 20, 21)
+
+
+def test_a_contract_partitioned_by_ingest_date_stages_and_writes_one_partition(tmp_path: Path) -> None:
+    # GIVEN events over five days under a contract partitioned by the day they were ingested
+    contract = dataclasses.replace(
+        registry().get("app", "events"), partitioning=Partitioning("ingest_date", "", "day", "ingest_date")
+    )
+    body = events_over_days(200, keys=190, days=5, bad={9: {"event_id": "bad", "amount": "dez"}})
+    with mock.patch.object(blocks, "BLOCK_BYTES", 4096):
+        done = assert_same(contract, body, tmp_path)
+    # THEN all of them are in the ingest date's partition, from several block files
+    assert {f.partition for f in done.files} == {"2026-11-20"}
+    assert (done.rows_out, done.duplicates, done.fast_path_rows) == (190, 9, 199)
+    assert len(list((tmp_path / "fast" / "staged").glob("block-*.parquet"))) > 3
 
 
 def test_partitions_written_side_by_side_hold_each_row_once_in_its_own_partition(tmp_path: Path) -> None:
