@@ -4,6 +4,12 @@ Generates its inputs deterministically (``BENCH_MB``, default 300, and ``BENCH_B
 default 1200, for the memory check), runs every engine in its own process pinned to one
 core, prints MB/s, CornLake's ratio to each engine and peak RSS, measures the handlers'
 import times with ``python -X importtime``, and writes docs/PERFORMANCE.md.
+
+A shared machine's speed drifts by a quarter or more over minutes, so the engines of an
+input run in ``BENCH_ROUNDS`` rounds (default 3), one engine after the other in each round
+(the order reversed every other round). Each ratio is taken within a round, where both
+engines ran within seconds of each other, and reported as the median over the rounds with
+its range; an engine's MB/s is that of its median run.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ WRITERS = {
     "flights": write_flights,
     "lineitem": write_lineitem,
 }
+ONCE = {"cornlake_row_path", "awswrangler_s3"}  # slow, and only for reference: the first round only
 EXTENSIONS = {"events": "jsonl", "vendas": "csv", "flights": "jsonl", "lineitem": "csv"}
 HANDLERS = [
     "lambda_ingest_api",
@@ -95,6 +102,56 @@ def run_engine(engine: str, kind: str, src: Path) -> dict[str, Any]:
     return result
 
 
+def run_input(label: str, kind: str, src: Path, engines: list[str], rounds: int) -> list[dict[str, Any]]:
+    """Every engine of one input, round after round; one result per engine (its median run,
+    with each round's seconds in ``rounds``: None where it did not run or failed)."""
+    runs: dict[str, list[dict[str, Any] | None]] = {engine: [] for engine in engines}
+    for n in range(rounds):
+        for engine in engines if n % 2 == 0 else engines[::-1]:
+            if n and engine in ONCE:
+                runs[engine].append(None)
+                continue
+            print(f"{label}, round {n + 1}/{rounds}: {engine} ...", flush=True)
+            runs[engine].append(run_engine(engine, kind, src))
+    return [{**combine(runs[engine]), "label": label} for engine in engines]
+
+
+def combine(runs: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """One engine's runs as one result: the median run (by seconds) with the highest peak RSS
+    of all and ``rounds``, each round's seconds; the first failure if any run failed."""
+    done = [r for r in runs if r is not None]
+    failed = [r for r in done if "error" in r]
+    if failed or not done:
+        return failed[0] if failed else {"error": ["no run"]}
+    median = sorted(done, key=lambda r: r["seconds"])[(len(done) - 1) // 2]
+    return {
+        **median,
+        "peak_mb": max(r["peak_mb"] for r in done),
+        "rounds": [None if r is None else r["seconds"] for r in runs],
+    }
+
+
+def ratio(ours: dict[str, Any], theirs: dict[str, Any] | list[dict[str, Any]]) -> tuple[float, float, float]:
+    """How many times faster ``ours`` converts than ``theirs`` (for a list: the fastest of them
+    in each round): the median over the rounds both ran, the lowest and the highest."""
+    group = theirs if isinstance(theirs, list) else [theirs]
+    ratios = []
+    for n, seconds in enumerate(ours.get("rounds", [ours.get("seconds")])):
+        others = [r.get("rounds", [r.get("seconds")]) for r in group]
+        times = [t[n] for t in others if n < len(t) and t[n] is not None]
+        if seconds is not None and times:
+            ratios.append(min(times) / seconds)
+    if not ratios:
+        return (float("nan"),) * 3
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def spread(value: tuple[float, float, float]) -> str:
+    """A median ratio and its range over the rounds: ``0.24 (0.22-0.26)``."""
+    middle, low, high = value
+    return f"{middle:.2f}" if low == high else f"{middle:.2f} ({low:.2f}-{high:.2f})"
+
+
 def import_times(runs: int = 5) -> dict[str, float]:
     """Each handler's import time, the median of ``runs`` fresh processes (the first ones
     also pay for reading the files from disk, which the benchmark's big inputs evict)."""
@@ -141,10 +198,10 @@ def table(results: list[dict[str, Any]]) -> list[str]:
             lines.append(f"| {r['label']} | {r['engine']} | failed: {r['error']} | | | | |")
             continue
         ours = next((x for x in results if x["label"] == r["label"] and x["engine"] == "cornlake"), r)
-        ratio = ours["mb_per_s"] / r["mb_per_s"] if "mb_per_s" in ours else float("nan")
+        versus = spread(ratio(ours, r)) if "error" not in ours else "n/a"
         share = f"{100 * r['fast_path_rows'] / max(r['rows'], 1):.1f}%" if "fast_path_rows" in r else ""
         lines.append(
-            f"| {r['label']} | {r['engine']} | {r['mb_per_s']:.1f} | {ratio:.2f} "
+            f"| {r['label']} | {r['engine']} | {r['mb_per_s']:.1f} | {versus} "
             f"| {r['peak_mb']:.0f} | {r['rows']} | {share} |"
         )
     return lines
@@ -167,10 +224,11 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
         fastest = max(bare, key=lambda r: r["mb_per_s"])
         pandas = engines.get("pandas_to_parquet")
         two = engines.get("cornlake_2cores")
+        nan = (float("nan"),) * 3
         lines.append(
-            f"| {label} | {ours['mb_per_s'] / fastest['mb_per_s']:.2f} | {fastest['engine']} "
-            f"| {ours['mb_per_s'] / pandas['mb_per_s'] if pandas else float('nan'):.2f} "
-            f"| {two['mb_per_s'] / ours['mb_per_s'] if two else float('nan'):.2f} |"
+            f"| {label} | {spread(ratio(ours, bare))} | {fastest['engine']} "
+            f"| {spread(ratio(ours, pandas) if pandas else nan)} "
+            f"| {spread(ratio(two, ours) if two else nan)} |"
         )
     return lines
 
@@ -195,13 +253,11 @@ def phases(results: list[dict[str, Any]]) -> list[str]:
 def main() -> int:
     size = int(os.environ.get("BENCH_MB", "300"))
     big = int(os.environ.get("BENCH_BIG_MB", "1200"))
+    rounds = max(int(os.environ.get("BENCH_ROUNDS", "3")), 1)
     results = []
     for suite, inputs in SUITES.items():
         for kind, engines in inputs.items():
-            src = dataset(kind, size)
-            for engine in engines:
-                print(f"{suite} {kind} {size} MB: {engine} ...", flush=True)
-                results.append({**run_engine(engine, kind, src), "label": f"{suite} {kind} {size} MB"})
+            results += run_input(f"{suite} {kind} {size} MB", kind, dataset(kind, size), engines, rounds)
     if big:
         for kind in ("events", "vendas"):
             print(f"{kind} {big} MB: cornlake (memory check) ...", flush=True)
@@ -213,11 +269,11 @@ def main() -> int:
     lines = [*table(results), "", *targets(results), "", *phases(results)]
     print("\n".join(lines))
     print("\n".join(f"{h}: imports in {ms:.0f} ms" for h, ms in imports.items()))
-    write_report(lines, imports, size, big)
+    write_report(lines, imports, size, big, rounds)
     return 0
 
 
-def write_report(lines: list[str], imports: dict[str, float], size: int, big: int) -> None:
+def write_report(lines: list[str], imports: dict[str, float], size: int, big: int, rounds: int) -> None:
     report = ROOT / "docs" / "PERFORMANCE.md"
     text = report.read_text(encoding="utf-8") if report.exists() else ""
     measured = "\n".join(
@@ -225,7 +281,9 @@ def write_report(lines: list[str], imports: dict[str, float], size: int, big: in
             "<!-- measured: written by `make bench`; everything outside these markers is prose -->",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on: {machine()}.",
             f"Inputs: {size} MB (and {big} MB for the memory checks), generated by benchmarks/data.py. "
-            "Every engine runs in its own process pinned to one core (`cornlake_2cores`: two). "
+            "Every engine runs in its own process pinned to one core (`cornlake_2cores`: two), "
+            f"in {rounds} rounds ({', '.join(sorted(ONCE))}: the first only); MB/s is an engine's median "
+            "run, and each ratio the median of the ratios within a round, with their range. "
             "`fast path`: the share of curated rows the fast path took; `quality N MB`: the "
             "quality check of the events contract's rules over N MB of curated Parquet.",
             "",
