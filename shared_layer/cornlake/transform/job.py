@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from cornlake import aws, keys
+from cornlake.consumer import SqsStage
 from cornlake.contracts import Contract, ContractRegistry, registry
 from cornlake.errors import UnsafeNameError
-from cornlake.messages import ByteRange, CuratedBatch, S3ObjectRef, TransformRequest
+from cornlake.messages import ByteRange, CuratedBatch, S3ObjectRef, TransformRequest, parse_transform_request
 from cornlake.observability import count, logger
 from cornlake.ops import RunRecord
 from cornlake.schema import incompatible_changes, registered_types
@@ -308,3 +309,8 @@ def announce(topic_arn: str, batch: CuratedBatch, *, session: boto3.session.Sess
             "zone": {"DataType": "String", "StringValue": "staging" if batch.staged else "tables"},
         },
     )
+
+
+TRANSFORM = SqsStage(
+    name="transform", required=REQUIRED, parse=parse_transform_request, start=start_run, handle=run_request
+)

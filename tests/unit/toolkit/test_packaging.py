@@ -67,6 +67,21 @@ def test_queue_fed_functions_build_their_batch_response_without_powertools_batch
     assert not {m for m in modules if m.startswith("aws_lambda_powertools.utilities.batch")}
 
 
+def test_converting_local_files_does_not_import_the_aws_sdk() -> None:
+    # `cornlake try` and make bench convert local files: boto3 and botocore's session are for
+    # the Lambda stage only (about 0.3 s of imports)
+    probe = (
+        "import json, sys\nfrom cornlake.transform import convert_object\nprint(json.dumps([*sys.modules]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "shared_layer")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    modules = set(json.loads(out.stdout))
+    assert "cornlake.transform.convert" in modules
+    assert "duckdb" in modules
+    assert not modules & {"boto3", "botocore.session", "s3transfer", "cornlake.transform.job"}
+    assert "boto3" in imported_by("lambda_transform_curated")  # the function itself still has it
+
+
 def test_layer_holds_the_contracts() -> None:
     bundled = ROOT / "shared_layer" / "cornlake" / "datasets"
     assert (bundled / "erp" / "vendas.yaml").is_file()
