@@ -161,9 +161,13 @@ class Stage:
 
     def _file_options(self) -> str:
         """How a staged file is written: uncompressed (the fastest) while the files hold less than
-        ``PLAIN_STAGED_BYTES``, snappy (about half the size) after, so a big object's files fit /tmp."""
+        ``PLAIN_STAGED_BYTES``, snappy (about half the size) after, so a big object's files fit /tmp.
+        Parquet's version 2 encodings (delta-encoded numbers and string lengths) make the files
+        about 38% smaller than version 1's, and the run 1-3% faster (docs/PERFORMANCE.md)."""
         codec = "uncompressed" if self._staged_bytes < PLAIN_STAGED_BYTES else "snappy"
-        return f"FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS}"
+        return (
+            f"FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE {BLOCK_ROW_GROUP_ROWS}, PARQUET_VERSION V2"
+        )
 
     @staticmethod
     def _index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
