@@ -16,7 +16,7 @@ One raw object (or one byte range of a split object) goes through these modules 
 Lambda stage: it reads from raw, uploads, fills in the run record and announces the batch.
 
 The names below are imported when first used, so converting local files (``cornlake try``,
-``make bench``) does not import boto3 and botocore (about 0.3 s) for the Lambda stage.
+``make bench``) does not import boto3 and botocore (0.3-0.4 s) for the Lambda stage.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def test_queue_fed_functions_build_their_batch_response_without_powertools_batch
 
 def test_converting_local_files_does_not_import_the_aws_sdk() -> None:
     # `cornlake try` and make bench convert local files: boto3 and botocore's session are for
-    # the Lambda stage only (about 0.3 s of imports)
+    # the Lambda stage only (0.3-0.4 s of imports)
     probe = (
         "import json, sys\nfrom cornlake.transform import convert_object\nprint(json.dumps([*sys.modules]))"
     )
